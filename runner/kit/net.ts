@@ -1,0 +1,162 @@
+// Sockets and servers for lesson tests: port 0 on 127.0.0.1, readiness
+// awaited (never slept for), everything closed after each test.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import { DEFAULT_DEADLINE_MS, type Deadline, nextEvent, withDeadline } from './deadline.ts';
+
+export const HOST = '127.0.0.1';
+
+type Closeable = Server | Socket | UdpSocket | { close(): unknown };
+
+/**
+ * Everything a test opens, closed after the test whatever its outcome.
+ * Call `useNetKit()` once at the top of a test file.
+ */
+export class NetKit {
+  readonly #open = new Set<Closeable>();
+
+  /** Registers something to close after the test; returns it. */
+  track<T extends Closeable>(thing: T): T {
+    this.#open.add(thing);
+    return thing;
+  }
+
+  /**
+   * Starts `server` on 127.0.0.1 with an ephemeral port and resolves with
+   * that port once the server is listening.
+   */
+  async listen(server: Server, deadline: Deadline = {}): Promise<number> {
+    this.track(server);
+    if (!server.listening) {
+      server.listen(0, HOST);
+      await nextEvent(server, 'listening', { message: 'the server did not start listening', ...deadline });
+    }
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+    return address.port;
+  }
+
+  /** Connects to 127.0.0.1:`port` and resolves once connected. */
+  async connect(port: number, options: { allowHalfOpen?: boolean } & Deadline = {}): Promise<Socket> {
+    const socket = this.track(tcpConnect({ host: HOST, port, allowHalfOpen: options.allowHalfOpen ?? false }));
+    await nextEvent(socket, 'connect', { message: `could not connect to 127.0.0.1:${port}`, ...options });
+    return socket;
+  }
+
+  /** A UDP socket bound to an ephemeral port on 127.0.0.1. */
+  async udp(deadline: Deadline = {}): Promise<UdpSocket> {
+    const socket = this.track(createSocket('udp4'));
+    socket.bind(0, HOST);
+    await nextEvent(socket, 'listening', { message: 'the UDP socket did not bind', ...deadline });
+    return socket;
+  }
+
+  /** Closes everything opened since the last cleanup. Safe to call twice. */
+  async closeAll(): Promise<void> {
+    const things = [...this.#open];
+    this.#open.clear();
+    await Promise.all(things.map(closeQuietly));
+  }
+}
+
+/** Creates a NetKit whose sockets and servers are closed after each test. */
+export function useNetKit(): NetKit {
+  const kit = new NetKit();
+  afterEach(() => kit.closeAll());
+  return kit;
+}
+
+/** Closes a server or socket without throwing; resolves when it is closed, or after 1 s. */
+export async function closeQuietly(thing: Closeable): Promise<void> {
+  const done = new Promise<void>((resolve) => {
+    try {
+      if (isServer(thing)) {
+        thing.closeAllConnections?.();
+        if (!thing.listening) return resolve();
+        thing.close(() => resolve());
+      } else if ('destroy' in thing && typeof thing.destroy === 'function') {
+        if (thing.destroyed) return resolve();
+        thing.once('close', () => resolve());
+        thing.destroy();
+      } else if (isUdp(thing)) {
+        thing.close(() => resolve());
+      } else {
+        Promise.resolve((thing as { close(): unknown }).close()).then(() => resolve(), () => resolve());
+      }
+    } catch {
+      resolve(); // already closed
+    }
+  });
+  // A server with a connection the learner's code still holds would make
+  // close() wait forever; never let cleanup hang the run.
+  await withDeadline(done, { ms: 1_000, message: 'cleanup' }).catch(() => {});
+}
+
+function isServer(thing: Closeable): thing is Server & { closeAllConnections?: () => void } {
+  return typeof (thing as Server).getConnections === 'function';
+}
+
+function isUdp(thing: Closeable): thing is UdpSocket {
+  return typeof (thing as UdpSocket).send === 'function' && typeof (thing as UdpSocket).addMembership === 'function';
+}
+
+/** Options for reading from a socket: a deadline, and a cap on bytes kept. */
+export interface ReadOptions extends Deadline {
+  /** Stop with an error after this many bytes (guards against an endless sender). */
+  maxBytes?: number;
+}
+
+/**
+ * Collects everything `socket` sends until it ends its side (the 'end'
+ * event), and resolves with the bytes. The default deadline message is
+ * about a server; pass `message` to describe another peer.
+ */
+export function readUntilEnd(socket: Socket, { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let onData = (_: Buffer): void => {};
+  const ended = new Promise<Buffer>((resolve, reject) => {
+    onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total > maxBytes) reject(new Error(`more than ${maxBytes} bytes arrived; the peer never stopped sending`));
+    };
+    socket.on('data', onData);
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(Buffer.concat(chunks)));
+  });
+  const said = (): string =>
+    total === 0 ? 'the server accepted the connection but never replied' : `the server sent ${total} bytes but never ended the connection`;
+  return withDeadline(ended, { ms, message: message ?? said }).finally(() => socket.off('data', onData));
+}
+
+/** Resolves with exactly `n` bytes from `socket` (buffering any extra bytes back). */
+export function readExactly(socket: Socket, n: number, { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let cleanup = (): void => {};
+  const got = new Promise<Buffer>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= n) {
+        const all = Buffer.concat(chunks);
+        cleanup();
+        if (all.length > n) socket.unshift(all.subarray(n));
+        resolve(all.subarray(0, n));
+      }
+    };
+    const onEnd = (): void => reject(new Error(`the connection ended after ${total} of the ${n} bytes expected`));
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.once('error', reject);
+    cleanup = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', reject);
+    };
+  });
+  return withDeadline(got, { ms, message: message ?? (() => `only ${total} of the ${n} expected bytes arrived`) }).finally(() => cleanup());
+}

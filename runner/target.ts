@@ -1,0 +1,55 @@
+// Which tree of exercise files the lesson tests run against.
+//
+// The tests live only in lessons/ and are never copied. A test imports its
+// exercise with a relative path ('./echo-server.ts'); the Vite plugin below
+// sends that import to the same path under the chosen target, so one set of
+// tests checks the learner's files, the reference solutions, or a submission.
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const lessonsDir = join(projectRoot, 'lessons');
+export const solutionsDir = join(projectRoot, 'solutions');
+
+/** The environment variable that carries the target into vitest.config.ts. */
+export const TARGET_ENV = 'WORKBOOK_TARGET';
+
+/**
+ * Turns a target name into the folder that holds `NN-slug/<file>.ts`:
+ * 'lessons' (the default), 'solutions', or a submission folder. A submission
+ * may be a whole clone of the workbook (it has a lessons/ folder) or just
+ * the lesson folders.
+ */
+export function resolveTargetDir(target: string | undefined, cwd = process.cwd()): string {
+  if (!target || target === 'lessons') return lessonsDir;
+  if (target === 'solutions') return solutionsDir;
+  const dir = resolve(cwd, target);
+  const nested = join(dir, 'lessons');
+  return existsSync(nested) ? nested : dir;
+}
+
+/** A Vite plugin that resolves a lesson test's relative imports inside `targetDir`. */
+export function targetPlugin(targetDir: string): Plugin {
+  return {
+    name: 'workbook-target',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (targetDir === lessonsDir || !importer || !source.startsWith('.')) return null;
+      if (!isInside(lessonsDir, importer) || !importer.endsWith('.test.ts')) return null;
+      const wanted = resolve(dirname(importer), source);
+      if (!isInside(lessonsDir, wanted) || wanted.endsWith('.test.ts')) return null;
+      const redirected = join(targetDir, relative(lessonsDir, wanted));
+      if (!existsSync(redirected)) {
+        throw new Error(`${relative(projectRoot, redirected) || redirected} is missing: the tests need this file.`);
+      }
+      return redirected;
+    },
+  };
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..' ) && !isAbsolute(rel) && !rel.startsWith(sep);
+}
