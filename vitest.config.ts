@@ -1,17 +1,12 @@
 import { defineConfig } from 'vitest/config';
-import { TARGET_ENV, resolveTargetDir, solutionsDir, targetPlugin } from './runner/target.ts';
+import { TARGET_ENV, lessonTestOptions, resolveTargetDir, solutionsDir, targetPlugin } from './runner/target.ts';
 
 // Three projects share one set of lesson tests (see DESIGN.md):
 // - lessons:   the learner's files (or WORKBOOK_TARGET=<dir>, for grading);
 // - solutions: the reference solutions (`npm test` runs this one);
 // - workbook:  the project's own tests (runner, test kit, lesson contracts).
 const lessonTests = ['lessons/*/*.test.ts'];
-const shared = {
-  // A hung learner program must fail with a message, not stall the run.
-  testTimeout: 10_000,
-  hookTimeout: 10_000,
-  teardownTimeout: 2_000,
-};
+const shared = lessonTestOptions;
 
 export default defineConfig({
   test: {

@@ -13,6 +13,14 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export const lessonsDir = join(projectRoot, 'lessons');
 export const solutionsDir = join(projectRoot, 'solutions');
 
+/** Settings every run of lesson tests shares (vitest.config.ts and the runner). */
+export const lessonTestOptions = {
+  // A hung learner program must fail with a message, not stall the run.
+  testTimeout: 10_000,
+  hookTimeout: 10_000,
+  teardownTimeout: 2_000,
+};
+
 /** The environment variable that carries the target into vitest.config.ts. */
 export const TARGET_ENV = 'WORKBOOK_TARGET';
 
@@ -22,27 +30,31 @@ export const TARGET_ENV = 'WORKBOOK_TARGET';
  * may be a whole clone of the workbook (it has a lessons/ folder) or just
  * the lesson folders.
  */
-export function resolveTargetDir(target: string | undefined, cwd = process.cwd()): string {
-  if (!target || target === 'lessons') return lessonsDir;
-  if (target === 'solutions') return solutionsDir;
+export function resolveTargetDir(target: string | undefined, root = projectRoot, cwd = process.cwd()): string {
+  if (!target || target === 'lessons') return join(root, 'lessons');
+  if (target === 'solutions') return join(root, 'solutions');
   const dir = resolve(cwd, target);
   const nested = join(dir, 'lessons');
   return existsSync(nested) ? nested : dir;
 }
 
-/** A Vite plugin that resolves a lesson test's relative imports inside `targetDir`. */
-export function targetPlugin(targetDir: string): Plugin {
+/**
+ * A Vite plugin that resolves the relative imports of the tests in
+ * `testsDir` inside `targetDir` instead.
+ */
+export function targetPlugin(targetDir: string, testsDir = lessonsDir): Plugin {
+  const root = dirname(testsDir);
   return {
     name: 'workbook-target',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (targetDir === lessonsDir || !importer || !source.startsWith('.')) return null;
-      if (!isInside(lessonsDir, importer) || !importer.endsWith('.test.ts')) return null;
+      if (targetDir === testsDir || !importer || !source.startsWith('.')) return null;
+      if (!isInside(testsDir, importer) || !importer.endsWith('.test.ts')) return null;
       const wanted = resolve(dirname(importer), source);
-      if (!isInside(lessonsDir, wanted) || wanted.endsWith('.test.ts')) return null;
-      const redirected = join(targetDir, relative(lessonsDir, wanted));
+      if (!isInside(testsDir, wanted) || wanted.endsWith('.test.ts')) return null;
+      const redirected = join(targetDir, relative(testsDir, wanted));
       if (!existsSync(redirected)) {
-        throw new Error(`${relative(projectRoot, redirected) || redirected} is missing: the tests need this file.`);
+        throw new Error(`${relative(root, redirected) || redirected} is missing: the tests need this file.`);
       }
       return redirected;
     },
@@ -51,5 +63,5 @@ export function targetPlugin(targetDir: string): Plugin {
 
 function isInside(dir: string, file: string): boolean {
   const rel = relative(dir, file);
-  return rel !== '' && !rel.startsWith('..' ) && !isAbsolute(rel) && !rel.startsWith(sep);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep);
 }

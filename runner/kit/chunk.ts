@@ -45,6 +45,8 @@ export function bytewise(bytes: Uint8Array): Buffer[] {
 
 /** Chunks of at most `size` bytes. */
 export function fixedSize(bytes: Uint8Array, size: number): Buffer[] {
+  // A size below 1 would never move past the start: refuse it rather than loop forever.
+  if (!(size >= 1)) throw new RangeError(`fixedSize needs a chunk size of at least 1 byte, got ${size}`);
   const offsets: number[] = [];
   for (let o = size; o < bytes.length; o += size) offsets.push(o);
   return splitAt(bytes, offsets);
@@ -57,6 +59,8 @@ export function* everySplit(bytes: Uint8Array): Generator<[number, Buffer[]]> {
 
 /** Random cuts from a seed; each chunk is 1 to `maxChunk` bytes long. */
 export function randomChunks(bytes: Uint8Array, seed: number, maxChunk = 16): Buffer[] {
+  // A negative maxChunk could step backwards and never reach the end.
+  if (!(maxChunk >= 1)) throw new RangeError(`randomChunks needs a maxChunk of at least 1 byte, got ${maxChunk}`);
   const random = seededRandom(seed);
   const offsets: number[] = [];
   for (let o = 0; o < bytes.length; ) {

@@ -3,6 +3,7 @@
 export { expectBytes, hexDiff, hexDump, firstDifference, BytesMismatchError } from './bytes.ts';
 export { bytewise, everySplit, fixedSize, newSeed, randomChunks, seededRandom, splitAt, standardChunkings, whole } from './chunk.ts';
 export { DEFAULT_DEADLINE_MS, DeadlineError, type Deadline, formatMs, nextEvent, withDeadline } from './deadline.ts';
+export { snapshotTree, useTempDirs } from './files.ts';
 export { HOST, NetKit, closeQuietly, readExactly, readUntilEnd, useNetKit, type ReadOptions } from './net.ts';
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';
 export { ScriptedPeer } from './scripted.ts';

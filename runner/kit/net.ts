@@ -2,12 +2,14 @@
 // awaited (never slept for), everything closed after each test.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect as tcpConnect, type Server, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { DEFAULT_DEADLINE_MS, type Deadline, nextEvent, withDeadline } from './deadline.ts';
 
 export const HOST = '127.0.0.1';
 
-type Closeable = Server | Socket | UdpSocket | { close(): unknown };
+// Streams (a ScriptedPeer, say) are closed with destroy(), like sockets.
+type Closeable = Server | Socket | UdpSocket | Readable | Writable | { close(): unknown };
 
 /**
  * Everything a test opens, closed after the test whatever its outcome.
@@ -18,6 +20,11 @@ export class NetKit {
 
   /** Registers something to close after the test; returns it. */
   track<T extends Closeable>(thing: T): T {
+    if (isServer(thing) && !this.#open.has(thing)) {
+      // server.close() waits for every accepted connection to end, and the
+      // code under test may hold one open: track those too, to close them.
+      thing.on('connection', (socket: Socket) => this.#open.add(socket));
+    }
     this.#open.add(thing);
     return thing;
   }
@@ -28,6 +35,9 @@ export class NetKit {
    */
   async listen(server: Server, deadline: Deadline = {}): Promise<number> {
     this.track(server);
+    // The server's side of each connection is closed after the test too, so
+    // that a learner's server that never ends a connection cannot stall cleanup.
+    server.on('connection', (socket: Socket) => this.track(socket));
     if (!server.listening) {
       server.listen(0, HOST);
       await nextEvent(server, 'listening', { message: 'the server did not start listening', ...deadline });
@@ -112,7 +122,7 @@ export interface ReadOptions extends Deadline {
  * event), and resolves with the bytes. The default deadline message is
  * about a server; pass `message` to describe another peer.
  */
-export function readUntilEnd(socket: Socket, { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {}): Promise<Buffer> {
+export function readUntilEnd(socket: Readable, { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   let onData = (_: Buffer): void => {};
@@ -132,31 +142,49 @@ export function readUntilEnd(socket: Socket, { ms = DEFAULT_DEADLINE_MS, message
   return withDeadline(ended, { ms, message: message ?? said }).finally(() => socket.off('data', onData));
 }
 
-/** Resolves with exactly `n` bytes from `socket` (buffering any extra bytes back). */
-export function readExactly(socket: Socket, n: number, { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {}): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
+/**
+ * Resolves with exactly `n` bytes from `socket`. Any bytes after them stay
+ * buffered in the socket for the next read, by this function or any other.
+ */
+export function readExactly(socket: Readable, n: number, { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {}): Promise<Buffer> {
+  // Reads in paused mode ('readable' and read(n)) rather than with a 'data'
+  // listener: a stream left flowing after its last 'data' listener is
+  // removed drops whatever arrives next, bytes put back with unshift()
+  // included. Once the 'readable' listener is removed, nothing more is
+  // consumed until someone reads again.
+  if (n <= 0) return Promise.resolve(Buffer.alloc(0));
+  const short = (how: string, total: number): Error => new Error(`the connection ${how} after ${total} of the ${n} bytes expected`);
   let cleanup = (): void => {};
   const got = new Promise<Buffer>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total >= n) {
-        const all = Buffer.concat(chunks);
-        cleanup();
-        if (all.length > n) socket.unshift(all.subarray(n));
-        resolve(all.subarray(0, n));
-      }
+    const settle = (result: Buffer | Error): void => {
+      cleanup();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
-    const onEnd = (): void => reject(new Error(`the connection ended after ${total} of the ${n} bytes expected`));
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('error', reject);
+    const onReadable = (): void => {
+      const bytes = socket.read(n) as Buffer | null;
+      if (bytes === null) return; // fewer than n bytes buffered: wait for more
+      // At the end of the stream read(n) returns what is left, even if short.
+      settle(bytes.length === n ? bytes : short('ended', bytes.length));
+    };
+    const onEnd = (): void => settle(short('ended', 0));
+    const onClose = (): void => settle(short('closed', socket.readableLength));
+    const onError = (error: Error): void => settle(error);
     cleanup = () => {
-      socket.off('data', onData);
+      socket.off('readable', onReadable);
       socket.off('end', onEnd);
-      socket.off('error', reject);
+      socket.off('close', onClose);
+      socket.off('error', onError);
     };
+    if (socket.readableEnded) return settle(short('ended', 0));
+    if (socket.destroyed) return settle(socket.errored ?? short('closed', 0));
+    socket.on('readable', onReadable);
+    socket.once('end', onEnd);
+    socket.once('close', onClose);
+    socket.once('error', onError);
+    onReadable(); // the bytes may be buffered already
   });
-  return withDeadline(got, { ms, message: message ?? (() => `only ${total} of the ${n} expected bytes arrived`) }).finally(() => cleanup());
+  return withDeadline(got, { ms, message: message ?? (() => `only ${socket.readableLength} of the ${n} expected bytes arrived`) }).finally(() =>
+    cleanup(),
+  );
 }

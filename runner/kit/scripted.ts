@@ -4,6 +4,7 @@
 // and records every byte the client writes.
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { DEFAULT_DEADLINE_MS, type Deadline, withDeadline } from './deadline.ts';
 
 export class ScriptedPeer extends Duplex {
   readonly #received: Buffer[] = [];
@@ -36,10 +37,22 @@ export class ScriptedPeer extends Duplex {
     }
   }
 
-  /** Resolves once the client has written at least `n` bytes in total. */
-  async waitForBytes(n: number): Promise<Buffer> {
-    while (this.received.length < n) await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    return this.received;
+  /**
+   * Resolves with everything written once the client has written at least
+   * `n` bytes in total. Rejects if the client ends its side first, or when
+   * the deadline passes (2 s by default).
+   */
+  waitForBytes(n: number, { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {}): Promise<Buffer> {
+    const enough = new Promise<Buffer>((resolve, reject) => {
+      const check = (): void => {
+        const got = this.received;
+        if (got.length >= n) resolve(got);
+        else if (this.clientEnded) reject(new Error(`the client ended its side after writing ${got.length} of the ${n} bytes expected`));
+        else this.#waiters.push(check);
+      };
+      check();
+    });
+    return withDeadline(enough, { ms, message: message ?? (() => `the client wrote only ${this.received.length} of the ${n} bytes expected`) });
   }
 
   override _read(): void {

@@ -1,0 +1,75 @@
+// The human report of a check: a verdict per test, and for each failure the
+// task, the test's sentence, what went wrong, where, and what to run next.
+import { indent, mark, style } from '../output.ts';
+import type { Diagnostic, ExerciseResult, TestVerdict } from './verdict.ts';
+
+/** The report of one exercise, as lines of text. */
+export function formatResult(result: ExerciseResult): string {
+  const { exercise } = result;
+  const passed = result.tests.filter((t) => t.status === 'pass').length;
+  const lines: string[] = [];
+  const head = `${exercise.lesson.number} ${exercise.name}: ${exercise.title}`;
+  if (result.status === 'pass') {
+    lines.push(`${mark.pass} ${style.bold(head)} ${style.dim(`(${passed} of ${result.tests.length} tests pass)`)}`);
+  } else {
+    const count = result.tests.length > 0 ? ` ${style.dim(`(${passed} of ${result.tests.length} tests pass)`)}` : '';
+    lines.push(`${mark.fail} ${style.bold(head)}${count}`);
+  }
+  if (result.syntaxError) {
+    lines.push('', indent(`${style.red('Syntax error')} in ${location(result.syntaxError)}: ${result.syntaxError.message}`, '  '));
+    if (result.syntaxError.frame) lines.push(indent(result.syntaxError.frame, '  '));
+    lines.push(indent('Fix it and save; the tests run once the file parses.', '  '));
+  }
+  for (const error of result.errors) lines.push('', indent(error, '  '));
+  lines.push(...formatTests(result.tests));
+  for (const warning of result.typeWarnings.slice(0, 5)) {
+    lines.push('', indent(`${mark.warn} Type error (a warning: tests still run) in ${location(warning)}: ${warning.message}`, '  '));
+    if (warning.frame) lines.push(indent(warning.frame, '    '));
+  }
+  if (result.typeWarnings.length > 5) lines.push(indent(`… and ${result.typeWarnings.length - 5} more type errors.`, '  '));
+  if (result.status !== 'pass') {
+    const readme = `lessons/${exercise.lesson.slug}/README.md`;
+    lines.push('', `  Next: read task ${exercise.task} in ${readme}, then save your file to re-check.`);
+    lines.push(`  Stuck? ${style.cyan(`npx workbook hint ${exercise.name}`)}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Passing tests as one line each; failing ones with their message. Tests
+ * failing with the same message (typically the starter's TODO) are grouped.
+ */
+function formatTests(tests: TestVerdict[]): string[] {
+  const lines: string[] = [];
+  const groups = new Map<string, TestVerdict[]>();
+  for (const test of tests) {
+    if (test.status === 'pass') continue;
+    const key = test.message ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), test]);
+  }
+  if (tests.some((t) => t.status === 'pass')) {
+    lines.push('');
+    for (const test of tests.filter((t) => t.status === 'pass')) lines.push(`  ${mark.pass} ${style.dim(`Task ${test.task ?? '?'}`)} ${test.name}`);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    lines.push('');
+    const shownTests = group.length > 6 ? group.slice(0, 4) : group;
+    for (const test of shownTests) lines.push(`  ${mark.fail} ${style.dim(`Task ${test.task ?? '?'}`)} ${test.name}`);
+    if (shownTests.length < group.length) lines.push(`  ${mark.fail} … and ${group.length - shownTests.length} more tests, failing the same way`);
+    if (first.message) lines.push(indent(first.message, '      '));
+    const where = group.find((t) => t.where)?.where;
+    if (where) lines.push(style.dim(`      at ${where}`));
+    if (first.output.trim()) lines.push(style.dim('      your code printed:'), indent(clipOutput(first.output), '        '));
+  }
+  return lines;
+}
+
+function location(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}`;
+}
+
+function clipOutput(text: string, maxLines = 10): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n') : lines.join('\n');
+}

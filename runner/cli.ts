@@ -1,0 +1,79 @@
+// The `workbook` CLI's entry point: picks the command, parses its options,
+// runs it, and turns a CLIError into a message and an exit code. Commands
+// are loaded lazily so that `workbook hint` does not pay for vitest.
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { CLIError } from './errors.ts';
+import { closestNames } from './workbook.ts';
+
+const commands: Record<string, () => Promise<{ default: Command }>> = {
+  start: () => import('./commands/start.ts'),
+  list: () => import('./commands/list.ts'),
+  check: () => import('./commands/check.ts'),
+  watch: () => import('./commands/watch.ts'),
+  hint: () => import('./commands/hint.ts'),
+  solution: () => import('./commands/solution.ts'),
+  reset: () => import('./commands/reset.ts'),
+  render: () => import('./commands/render.ts'),
+  serve: () => import('./commands/serve.ts'),
+  dev: () => import('./commands/dev.ts'),
+};
+
+const overview = `workbook: learn network programming with TypeScript on Node.js
+
+Usage: npx workbook [command] [options]
+
+With no command: shows your progress, checks your current exercise, then
+re-checks it each time you save.
+
+Commands:
+  list                      every lesson and exercise, with your progress
+  check [exercise|lesson]   run the tests of an exercise (default: the current one)
+  watch                     re-check the current exercise on every save
+  hint [exercise]           the next hint, one at a time
+  solution [exercise]       the reference solution, once your exercise passes
+  reset [exercise]          restore the starter file (asks first)
+  render                    build the lessons as a static website
+  serve                     preview that website locally, reloading on changes
+  dev check                 for lesson authors: check the lessons' contracts
+
+Run 'npx workbook <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(overview);
+    return 0;
+  }
+  const name = first === undefined || first.startsWith('-') ? 'start' : first;
+  const args = name === 'start' && first !== 'start' ? argv : rest;
+  try {
+    const load = commands[name];
+    if (!load) {
+      const close = closestNames(name, Object.keys(commands));
+      throw new CLIError(`'${name}' is not a workbook command.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}\nRun 'npx workbook --help' to see the commands.`);
+    }
+    const command = (await load()).default;
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(`${command.summary}\n\n${command.help}`);
+      return 0;
+    }
+    const parsed = parse(command, args);
+    return await command.run(parsed);
+  } catch (error) {
+    if (error instanceof CLIError) {
+      console.error(error.message);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+function parse(command: Command, args: string[]) {
+  try {
+    const { values, positionals } = parseArgs({ args, options: command.options ?? {}, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (error) {
+    throw new CLIError(`${(error as Error).message}\nRun 'npx workbook ${command.name} --help' for its options.`);
+  }
+}

@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { defineCommand } from '../command.ts';
+import { formatResult } from '../check/report.ts';
+import { toResultsJson } from '../check/results-json.ts';
+import { CheckSession } from '../check/session.ts';
+import type { ExerciseResult } from '../check/verdict.ts';
+import { CLIError } from '../errors.ts';
+import { say, style } from '../output.ts';
+import { currentExercise, readState, updateState } from '../state.ts';
+import { resolveTargetDir } from '../target.ts';
+import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../workbook.ts';
+
+export default defineCommand({
+  name: 'check',
+  summary: "Run an exercise's tests against your code and say what passes and what to do next.",
+  help: `Usage: npx workbook check [exercise | lesson] [options]
+
+  exercise    an exercise name (echo-server) or a lesson number (01); default: your current exercise
+  --all       check every exercise
+  --json      print exercism's results.json (version 3) instead of the report
+  --out FILE  also write results.json to FILE
+  --target T  test another tree: 'solutions', or a submission folder (default: your lessons/)
+  --no-types  skip the type check
+
+Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
+  options: {
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    target: { type: 'string' },
+    'no-types': { type: 'boolean' },
+  },
+  async run({ values, positionals }) {
+    const workbook = loadWorkbook();
+    const exercises = pickExercises(workbook, positionals[0], values.all === true);
+    const target = typeof values.target === 'string' ? values.target : undefined;
+    const results = await checkOnce(workbook, exercises, { target, typecheck: values['no-types'] !== true && !values.json });
+    const json = toResultsJson(results);
+    if (typeof values.out === 'string') writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
+    if (values.json) say(JSON.stringify(json, null, 2));
+    else reportResults(results);
+    return json.status === 'pass' ? 0 : 1;
+  },
+});
+
+/** The exercises named by `query`, all of them, or the current one. */
+export function pickExercises(workbook: Workbook, query: string | undefined, all: boolean): Exercise[] {
+  if (all) return workbook.exercises;
+  if (query) return findExercises(workbook, query);
+  const current = currentExercise(workbook, readState(workbook.root));
+  if (!current) throw new CLIError('Every exercise already passes. Name one to check it again: npx workbook check echo-server', 0);
+  return [current];
+}
+
+/** Runs the checks in a fresh session and closes it; records passes when checking the learner's own files. */
+export async function checkOnce(workbook: Workbook, exercises: Exercise[], options: { target?: string; typecheck?: boolean }): Promise<ExerciseResult[]> {
+  const targetDir = resolveTargetDir(options.target, workbook.root);
+  const session = new CheckSession({ workbook, targetDir, typecheck: options.typecheck });
+  try {
+    const results = await session.run(exercises);
+    if (targetDir === workbook.lessonsDir) recordResults(workbook, results);
+    return results;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Marks passing exercises done (and failing ones not done) in the state file. */
+export function recordResults(workbook: Workbook, results: ExerciseResult[]): void {
+  updateState(workbook.root, (state) => {
+    for (const r of results) {
+      state.done = state.done.filter((id) => id !== r.exercise.id);
+      if (r.status === 'pass') state.done.push(r.exercise.id);
+    }
+  });
+}
+
+export function reportResults(results: ExerciseResult[]): void {
+  for (const result of results) say(formatResult(result), '');
+  if (results.length > 1) {
+    const passing = results.filter((r) => r.status === 'pass').length;
+    say(style.bold(`${passing} of ${results.length} exercises pass.`));
+  }
+}

@@ -1,0 +1,29 @@
+import { join, relative, resolve } from 'node:path';
+import { defineCommand } from '../command.ts';
+import { CLIError } from '../errors.ts';
+import { say } from '../output.ts';
+import { statePath } from '../state.ts';
+import { loadWorkbook } from '../workbook.ts';
+
+export default defineCommand({
+  name: 'render',
+  summary: 'Build the lessons as a static website (works offline).',
+  help: `Usage: npx workbook render [--out DIR]
+
+  --out DIR   where to write the site (default: site/)`,
+  options: { out: { type: 'string' } },
+  async run({ values }) {
+    const workbook = loadWorkbook();
+    const outDir = resolve(typeof values.out === 'string' ? values.out : join(workbook.root, 'site'));
+    const { renderSite, RenderError } = await import('../render/index.ts');
+    try {
+      const { pages, bytes, ms } = await renderSite({ lessonsDir: workbook.lessonsDir, outDir, statePath: statePath(workbook.root) });
+      say(`Rendered ${pages} pages (${(bytes / 1024).toFixed(0)} KiB) to ${relative(process.cwd(), outDir) || '.'} in ${ms.toFixed(0)} ms.`);
+      say(`Open ${join(relative(process.cwd(), outDir) || '.', 'index.html')} in a browser.`);
+      return 0;
+    } catch (error) {
+      if (error instanceof RenderError) throw new CLIError(error.message, 1);
+      throw error;
+    }
+  },
+});

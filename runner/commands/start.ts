@@ -1,0 +1,20 @@
+import { defineCommand } from '../command.ts';
+import { progressLine } from '../progress.ts';
+import { say, style } from '../output.ts';
+import { readState } from '../state.ts';
+import { loadWorkbook } from '../workbook.ts';
+import { watchWorkbook } from './watch.ts';
+
+export default defineCommand({
+  name: 'start',
+  summary: 'Show your progress, check your current exercise, then re-check it on every save.',
+  help: `Usage: npx workbook [--manual]   (also: npm start)
+
+  --manual   do not watch files; press Enter to re-check`,
+  options: { manual: { type: 'boolean' } },
+  async run({ values }) {
+    const workbook = loadWorkbook();
+    say(style.bold('Network programming workbook'), progressLine(workbook, readState(workbook.root)), '');
+    return watchWorkbook(workbook, { manual: values.manual === true });
+  },
+});

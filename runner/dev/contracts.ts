@@ -1,0 +1,100 @@
+// The authoring contracts of docs/AUTHORING.md, checked without running
+// anything: files present, starters and solutions mirroring each other
+// (same exports, same signatures, read with ts-morph), a TODO in every
+// starter, hints for every task, given files identical in both trees.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Project, type SourceFile } from 'ts-morph';
+import { readHints } from '../hints.ts';
+import type { Workbook } from '../workbook.ts';
+
+export interface Problem {
+  where: string;
+  problem: string;
+}
+
+export function checkContracts(workbook: Workbook): Problem[] {
+  const problems: Problem[] = [];
+  const report = (where: string, problem: string): void => void problems.push({ where, problem });
+  const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true, compilerOptions: { allowJs: false } });
+
+  const seen = new Map<string, string>();
+  for (const e of workbook.exercises) {
+    if (seen.has(e.name)) report(`lessons/${e.lesson.slug}/lesson.json`, `exercise name '${e.name}' is also used in ${seen.get(e.name)}`);
+    seen.set(e.name, e.lesson.slug);
+  }
+
+  for (const lesson of workbook.lessons) {
+    const at = (file: string): string => `lessons/${lesson.slug}/${file}`;
+    const solutionDir = join(workbook.solutionsDir, lesson.slug);
+    const readme = join(lesson.dir, 'README.md');
+    if (!existsSync(readme)) report(at('README.md'), 'missing');
+    else if (!/^#+ .*wire format/im.test(readFileSync(readme, 'utf8'))) report(at('README.md'), "has no 'Wire format' section");
+    if (lesson.exercises.length === 0) report(at('lesson.json'), 'lists no exercises');
+    const hints = readHints(lesson);
+
+    for (const e of lesson.exercises) {
+      const starter = join(lesson.dir, e.file);
+      const solution = join(solutionDir, e.file);
+      if (!existsSync(join(lesson.dir, e.test))) report(at(e.test), 'missing (named in lesson.json)');
+      if (!existsSync(starter)) {
+        report(at(e.file), 'missing (named in lesson.json)');
+        continue;
+      }
+      if (!existsSync(solution)) {
+        report(`solutions/${lesson.slug}/${e.file}`, 'missing: every starter needs a reference solution');
+        continue;
+      }
+      const starterText = readFileSync(starter, 'utf8');
+      if (!/\/\/ TODO:/.test(starterText)) report(at(e.file), "has no '// TODO:' sentence saying what to do");
+      if ((hints.get(e.task) ?? []).length === 0) report(at('hints.md'), `has no hints for task ${e.task}`);
+      const a = project.createSourceFile(starter, starterText, { overwrite: true });
+      const b = project.createSourceFile(solution, readFileSync(solution, 'utf8'), { overwrite: true });
+      for (const problem of compareExports(a, b)) report(at(e.file), problem);
+    }
+
+    // Files given complete (not exercises, not tests) must be the same in both trees.
+    const exerciseFiles = new Set(lesson.exercises.map((e) => e.file));
+    for (const file of readdirSync(lesson.dir)) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts') || exerciseFiles.has(file)) continue;
+      const twin = join(solutionDir, file);
+      if (!existsSync(twin)) report(at(file), `is imported by tests but has no copy in solutions/${lesson.slug}/`);
+      else if (readFileSync(twin, 'utf8') !== readFileSync(join(lesson.dir, file), 'utf8')) {
+        report(at(file), `differs from solutions/${lesson.slug}/${file}; a given file must be identical in both`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Differences between the exported API of a starter and of its solution. */
+function compareExports(starter: SourceFile, solution: SourceFile): string[] {
+  const problems: string[] = [];
+  const mine = signatures(starter);
+  const theirs = signatures(solution);
+  for (const [name, sig] of theirs) {
+    if (!mine.has(name)) problems.push(`does not export '${name}', which the solution exports`);
+    else if (mine.get(name) !== sig) problems.push(`exports '${name}' as ${mine.get(name)}, but the solution has ${sig}`);
+  }
+  for (const name of mine.keys()) if (!theirs.has(name)) problems.push(`exports '${name}', which the solution does not`);
+  return problems;
+}
+
+/** Exported name -> a normalised text of its declared signature. */
+function signatures(file: SourceFile): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, decls] of file.getExportedDeclarations()) {
+    const decl = decls[0];
+    if (!decl) continue;
+    let text = decl.getKindName();
+    if ('getParameters' in decl && typeof decl.getParameters === 'function') {
+      const params = (decl.getParameters() as Array<{ getName(): string; getTypeNode(): { getText(): string } | undefined }>).map(
+        (p) => `${p.getName()}: ${p.getTypeNode()?.getText() ?? 'any'}`,
+      );
+      const ret = 'getReturnTypeNode' in decl && typeof decl.getReturnTypeNode === 'function' ? (decl.getReturnTypeNode() as { getText(): string } | undefined)?.getText() : undefined;
+      text += `(${params.join(', ')})${ret ? `: ${ret}` : ''}`;
+    }
+    out.set(name, text.replace(/\s+/g, ' '));
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+// The workbook as data: its lessons and exercises, read from lessons/*/lesson.json.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CLIError } from './errors.ts';
+import { projectRoot } from './target.ts';
+
+export interface Exercise {
+  /** `<lesson folder>/<name>`, e.g. `01-socket-basics/echo-server`: the key in the state file. */
+  id: string;
+  name: string;
+  task: number;
+  title: string;
+  /** File names inside the lesson folder. */
+  file: string;
+  test: string;
+  lesson: Lesson;
+}
+
+export interface Lesson {
+  /** The folder name, e.g. `01-socket-basics`. */
+  slug: string;
+  /** The two-digit number, e.g. `01`. */
+  number: string;
+  title: string;
+  summary: string;
+  dir: string;
+  exercises: Exercise[];
+}
+
+export interface Workbook {
+  root: string;
+  lessonsDir: string;
+  solutionsDir: string;
+  lessons: Lesson[];
+  exercises: Exercise[];
+}
+
+const LESSON_FOLDER = /^(\d{2})-[a-z0-9-]+$/;
+
+/**
+ * Finds the workbook that holds `cwd` (WORKBOOK_ROOT overrides) and reads
+ * its lessons. Outside a workbook, says where to run the command.
+ */
+export function loadWorkbook(cwd = process.cwd()): Workbook {
+  const root = process.env.WORKBOOK_ROOT ? resolve(process.env.WORKBOOK_ROOT) : findRoot(cwd);
+  if (!root) {
+    throw new CLIError(
+      `This folder (${cwd}) is not inside the workbook.\n` +
+        `Run the command from the workbook's folder, the one that holds lessons/:\n` +
+        `  cd ${projectRoot}\n  npx workbook`,
+    );
+  }
+  const lessonsDir = join(root, 'lessons');
+  const lessons = readdirSync(lessonsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && LESSON_FOLDER.test(d.name))
+    .map((d) => readLesson(join(lessonsDir, d.name)))
+    .sort((a, b) => a.slug.localeCompare(b.slug));
+  return { root, lessonsDir, solutionsDir: join(root, 'solutions'), lessons, exercises: lessons.flatMap((l) => l.exercises) };
+}
+
+function findRoot(from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'lessons')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+interface LessonJson {
+  title?: unknown;
+  summary?: unknown;
+  exercises?: Array<Partial<Record<'name' | 'title' | 'file' | 'test', unknown>> & { task?: unknown }>;
+}
+
+function readLesson(dir: string): Lesson {
+  const slug = basename(dir);
+  const where = join('lessons', slug, 'lesson.json');
+  let json: LessonJson;
+  try {
+    json = JSON.parse(readFileSync(join(dir, 'lesson.json'), 'utf8')) as LessonJson;
+  } catch (error) {
+    throw new CLIError(`${where} could not be read: ${(error as Error).message}`);
+  }
+  const lesson: Lesson = {
+    slug,
+    number: slug.slice(0, 2),
+    title: String(json.title ?? slug),
+    summary: String(json.summary ?? ''),
+    dir,
+    exercises: [],
+  };
+  for (const [i, e] of (json.exercises ?? []).entries()) {
+    if (typeof e.name !== 'string' || typeof e.file !== 'string' || typeof e.test !== 'string' || typeof e.task !== 'number') {
+      throw new CLIError(`${where}: exercise ${i + 1} needs a name, a task number, a file and a test.`);
+    }
+    lesson.exercises.push({
+      id: `${slug}/${e.name}`,
+      name: e.name,
+      task: e.task,
+      title: typeof e.title === 'string' ? e.title : e.name,
+      file: e.file,
+      test: e.test,
+      lesson,
+    });
+  }
+  return lesson;
+}
+
+/**
+ * Finds the exercises a learner means by `query`: an exercise name
+ * (`echo-server`), an id (`01-socket-basics/echo-server`, `01/echo-server`),
+ * a lesson (`01`, `1`, `01-socket-basics`) or a file path. Unknown names get
+ * the closest names as suggestions.
+ */
+export function findExercises(workbook: Workbook, query: string): Exercise[] {
+  const q = query.replace(/\\/g, '/').replace(/^\.\//, '').replace(/^(lessons|solutions)\//, '').replace(/\.(test\.)?ts$/, '');
+  const lesson = workbook.lessons.find((l) => l.slug === q || l.number === q || l.number === q.padStart(2, '0'));
+  if (lesson) return lesson.exercises;
+  const exact = workbook.exercises.filter(
+    (e) => e.name === q || e.id === q || `${e.lesson.number}/${e.name}` === q || `${e.lesson.slug}/${e.file.replace(/\.ts$/, '')}` === q,
+  );
+  if (exact.length > 0) return exact;
+  const names = [...workbook.exercises.map((e) => e.name), ...workbook.lessons.map((l) => l.slug)];
+  const close = closestNames(q, names);
+  throw new CLIError(
+    `There is no exercise or lesson called '${query}'.` +
+      (close.length > 0 ? `\nDid you mean: ${close.join(', ')}?` : '') +
+      `\nRun 'npx workbook list' to see them all.`,
+  );
+}
+
+/** Names within a small edit distance of `query` (or containing it), closest first. */
+export function closestNames(query: string, names: readonly string[], max = 3): string[] {
+  const scored = names
+    .map((name) => ({ name, d: name.includes(query) || query.includes(name) ? 1 : editDistance(query, name) }))
+    .filter(({ name, d }) => d <= Math.max(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name));
+  return [...new Set(scored.map((s) => s.name))].slice(0, max);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Where an exercise's file lives in a target tree (lessons/, solutions/ or a submission). */
+export function exerciseFile(exercise: Exercise, targetDir: string): string {
+  return join(targetDir, exercise.lesson.slug, exercise.file);
+}
