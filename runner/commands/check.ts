@@ -13,7 +13,7 @@ import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../wo
 export default defineCommand({
   name: 'check',
   summary: "Run an exercise's tests against your code and say what passes and what to do next.",
-  help: `Usage: npx workbook check [exercise | lesson] [options]
+  help: `Usage: npx workbook check [exercise | lesson ...] [options]
 
   exercise    an exercise name (echo-server) or a lesson number (01); default: your current exercise
   --all       check every exercise
@@ -32,7 +32,7 @@ Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
   },
   async run({ values, positionals }) {
     const workbook = loadWorkbook();
-    const exercises = pickExercises(workbook, positionals[0], values.all === true);
+    const exercises = pickExercises(workbook, positionals, values.all === true);
     const target = typeof values.target === 'string' ? values.target : undefined;
     const results = await checkOnce(workbook, exercises, { target, typecheck: values['no-types'] !== true && !values.json });
     const json = toResultsJson(results);
@@ -43,10 +43,10 @@ Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
   },
 });
 
-/** The exercises named by `query`, all of them, or the current one. */
-export function pickExercises(workbook: Workbook, query: string | undefined, all: boolean): Exercise[] {
+/** The exercises named by `queries`, all of them, or the current one. */
+export function pickExercises(workbook: Workbook, queries: string[], all: boolean): Exercise[] {
   if (all) return workbook.exercises;
-  if (query) return findExercises(workbook, query);
+  if (queries.length > 0) return [...new Set(queries.flatMap((q) => findExercises(workbook, q)))];
   const current = currentExercise(workbook, readState(workbook.root));
   if (!current) throw new CLIError('Every exercise already passes. Name one to check it again: npx workbook check echo-server', 0);
   return [current];

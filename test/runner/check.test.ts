@@ -1,0 +1,110 @@
+// `workbook check` end to end on the fixture workbook: passing, failing,
+// syntax error, hanging, crashing and looping exercises.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtureCopy, runCli } from './helpers.ts';
+
+const root = fixtureCopy();
+
+describe('workbook check', () => {
+  it('passes an exercise whose tests pass, exits 0 and records it as done', async () => {
+    const { code, stdout } = await runCli(['check', 'adder'], { root });
+    expect(stdout).toContain('✓ 01 adder: Adds two numbers (2 of 2 tests pass)');
+    expect(code).toBe(0);
+    const state = JSON.parse(readFileSync(join(root, '.workbook', 'state.json'), 'utf8'));
+    expect(state.done).toContain('01-fixture/adder');
+  });
+
+  it('shows a failing byte comparison as a hex diff, with the task and the next command', async () => {
+    const { code, stdout } = await runCli(['check', 'wrong-bytes'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ Task 2 returns "hello"');
+    expect(stdout).toContain('first difference at byte 4 (0x4): expected 0x6f, got 0x4f');
+    expect(stdout).toContain('00000000  68 65 6c 6c>4f');
+    expect(stdout).toContain('✓ Task 2 returns five bytes');
+    expect(stdout).toContain('npx workbook hint wrong-bytes');
+  });
+
+  it('reports a syntax error with file, line and column before running any test', async () => {
+    const { code, stdout } = await runCli(['check', 'broken-syntax'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('Syntax error in lessons/01-fixture/broken-syntax.ts:3:14: Unexpected ";"');
+    expect(stdout).toContain('   3 |   return n * ;');
+    expect(stdout).not.toContain('doubles 21');
+  });
+
+  it('explains a server that accepts but never replies, instead of a bare timeout', async () => {
+    const { code, stdout } = await runCli(['check', 'silent-server'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('the server accepted the connection but never replied within 2 s');
+    expect(stdout).not.toContain('Test timed out');
+  });
+
+  it('reports an error thrown where nothing catches it, and keeps going', async () => {
+    const { code, stdout } = await runCli(['check', 'crasher'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('An error was thrown that nothing handled');
+    expect(stdout).toContain('boom from a callback');
+  });
+
+  it('stops an endless loop, says so, and still reports the other exercises', async () => {
+    const { code, stdout } = await runCli(['check', '01', '--no-types'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/The tests of endless-loop\.ts stopped making progress for 5 s/);
+    expect(stdout).toContain('✓ 01 adder');
+    expect(stdout).toContain('the server accepted the connection but never replied');
+    expect(stdout).toContain('2 of 7 exercises pass.');
+  });
+
+  it('shows type errors as warnings that do not stop the tests', async () => {
+    const { code, stdout } = await runCli(['check', 'type-slip'], { root });
+    expect(code).toBe(0);
+    expect(stdout).toContain('✓ 01 type-slip');
+    expect(stdout).toContain("Type error (a warning: tests still run) in lessons/01-fixture/type-slip.ts:3:9: Type 'string' is not assignable to type 'number'.");
+  });
+
+  it("--json prints exercism's results.json (version 3), and --out writes it", async () => {
+    const out = join(root, 'results.json');
+    const { code, stdout } = await runCli(['check', 'adder', 'wrong-bytes', '--json', '--out', out], { root });
+    expect(code).toBe(1);
+    const json = JSON.parse(stdout);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(json);
+    expect(json.version).toBe(3);
+    expect(json.status).toBe('fail');
+    expect(json.tests).toContainEqual({ name: '01-fixture/adder > adds 2 and 3', status: 'pass', output: 'adding 2 and 3\n', task_id: 1 });
+    const failing = json.tests.find((t: { name: string }) => t.name === '01-fixture/wrong-bytes > returns "hello"');
+    expect(failing).toMatchObject({ status: 'fail', task_id: 2 });
+    expect(failing.message).toContain('first difference at byte 4');
+  });
+
+  it('--json gives status "error" and a message when a file does not parse', async () => {
+    const { code, stdout } = await runCli(['check', 'broken-syntax', '--json'], { root });
+    expect(code).toBe(1);
+    const json = JSON.parse(stdout);
+    expect(json).toMatchObject({ version: 3, status: 'error', tests: [] });
+    expect(json.message).toContain('lessons/01-fixture/broken-syntax.ts:3:14: Unexpected ";"');
+  });
+
+  it('--target solutions runs the same tests against the reference solutions, without recording progress', async () => {
+    const before = readFileSync(join(root, '.workbook', 'state.json'), 'utf8');
+    const { code, stdout } = await runCli(['check', '01', '--target', 'solutions', '--no-types'], { root });
+    expect(stdout).toContain('7 of 7 exercises pass.');
+    expect(code).toBe(0);
+    expect(readFileSync(join(root, '.workbook', 'state.json'), 'utf8')).toBe(before);
+  });
+
+  it('--target <dir> says which file a submission is missing', async () => {
+    const { code, stdout } = await runCli(['check', 'adder', '--target', join(root, 'no-such-submission'), '--json'], { root });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).message).toMatch(/adder\.ts is missing|no such file/i);
+    expect(existsSync(join(root, 'no-such-submission'))).toBe(false);
+  });
+
+  it('suggests the closest names for an unknown exercise and exits 2', async () => {
+    const { code, stderr } = await runCli(['check', 'ader'], { root });
+    expect(code).toBe(2);
+    expect(stderr).toContain("There is no exercise or lesson called 'ader'.");
+    expect(stderr).toContain('Did you mean: adder?');
+  });
+});

@@ -1,0 +1,63 @@
+// Runs the real `workbook` CLI in a child process against a copy of the
+// fixture workbook, as a learner would.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(repoRoot, 'bin', 'workbook.js');
+const fixture = join(repoRoot, 'test', 'fixtures', 'workbook');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A fresh copy of the fixture workbook, removed after the file's tests.
+ * It lives at the same depth as the fixture (test/.tmp/<name>), so the
+ * fixture tests' relative imports of the test kit still resolve.
+ */
+export function fixtureCopy(): string {
+  const parent = join(repoRoot, 'test', '.tmp');
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'workbook-'));
+  cpSync(fixture, dir, { recursive: true });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs `workbook <args>` with the workbook at `root`; never throws on a non-zero exit. */
+export function runCli(args: string[], { root, env = {}, cwd, timeout = 45_000 }: { root?: string; env?: Record<string, string>; cwd?: string; timeout?: number } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: cwd ?? root ?? repoRoot, env: cliEnv(root, env), timeout, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts `workbook <args>` and returns the child, for interactive commands (watch). */
+export function startCli(args: string[], { root, env = {} }: { root: string; env?: Record<string, string> }): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, ...args], { cwd: root, env: cliEnv(root, env) });
+}
+
+function cliEnv(root: string | undefined, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKBOOK_STALL_MS: '5000', ...extra };
+  delete env.WORKBOOK_ROOT;
+  delete env.VITEST; // the child runs vitest itself
+  delete env.VITEST_POOL_ID;
+  delete env.VITEST_WORKER_ID;
+  delete env.TEST;
+  delete env.NODE_ENV;
+  if (root) env.WORKBOOK_ROOT = root;
+  return env;
+}
