@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { expectBytes, nextEvent, readExactly, useNetKit } from '../../runner/kit/index.ts';
+import { expectBytes, nextEvent, readExactly, readUntilEnd, useNetKit } from '../../runner/kit/index.ts';
 import { createEchoServer } from './echo-server.ts';
 
 const kit = useNetKit();
@@ -33,6 +33,16 @@ describe('Task 1: a TCP echo server', () => {
     clients.forEach((c, i) => c.write(`client ${i}`));
     const echoes = await Promise.all(clients.map((c) => readExactly(c, 8)));
     expect(echoes.map(String)).toEqual(['client 0', 'client 1', 'client 2']);
+  });
+
+  it('echoes everything, then ends its side, when the client ends its side', async () => {
+    const client = await kit.connect(await kit.listen(createEchoServer()));
+    client.end('bye');
+    expectBytes(
+      await readUntilEnd(client, { message: 'your server echoed but never ended the connection after the client called end()' }),
+      'bye',
+      'everything the server sent before ending',
+    );
   });
 
   it('keeps serving after a client disconnects abruptly (ECONNRESET)', async () => {
