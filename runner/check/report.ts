@@ -22,17 +22,24 @@ export function formatResult(result: ExerciseResult): string {
   }
   for (const error of result.errors) lines.push('', indent(error, '  '));
   lines.push(...formatTests(result.tests));
-  for (const warning of result.typeWarnings.slice(0, 5)) {
-    lines.push('', indent(`${mark.warn} Type error (a warning: tests still run) in ${location(warning)}: ${warning.message}`, '  '));
-    if (warning.frame) lines.push(indent(warning.frame, '    '));
-  }
-  if (result.typeWarnings.length > 5) lines.push(indent(`… and ${result.typeWarnings.length - 5} more type errors.`, '  '));
+  lines.push(...formatTypeWarnings(result.typeWarnings));
   if (result.status !== 'pass') {
     const readme = `lessons/${exercise.lesson.slug}/README.md`;
     lines.push('', `  Next: read task ${exercise.task} in ${readme}, then save your file to re-check.`);
     lines.push(`  Stuck? ${style.cyan(`npx workbook hint ${exercise.name}`)}`);
   }
   return lines.join('\n');
+}
+
+/** Type errors, as warnings: at most five, each with its source line. */
+export function formatTypeWarnings(warnings: Diagnostic[]): string[] {
+  const lines: string[] = [];
+  for (const warning of warnings.slice(0, 5)) {
+    lines.push('', indent(`${mark.warn} Type error (a warning: tests still run) in ${location(warning)}: ${warning.message}`, '  '));
+    if (warning.frame) lines.push(indent(warning.frame, '    '));
+  }
+  if (warnings.length > 5) lines.push(indent(`… and ${warnings.length - 5} more type errors.`, '  '));
+  return lines;
 }
 
 /**

@@ -9,7 +9,7 @@ import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { explain, whereInside } from './messages.ts';
 import { findSyntaxError } from './syntax.ts';
 import { TypeChecker } from './typecheck.ts';
-import { type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
+import { type Diagnostic, type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
 
 export interface SessionOptions {
   workbook: Workbook;
@@ -44,23 +44,32 @@ export class CheckSession {
 
   /** Checks each exercise: syntax first, then its tests; type errors as warnings. */
   async run(exercises: Exercise[]): Promise<ExerciseResult[]> {
+    const { results, typeWarnings } = await this.runThenTypes(exercises);
+    const warnings = await typeWarnings;
+    return results.map((r, i) => ({ ...r, typeWarnings: warnings[i]! }));
+  }
+
+  /**
+   * Like run(), but resolves as soon as the tests finish (with no type
+   * warnings yet); `typeWarnings` follows, one list per exercise. Watch mode
+   * shows the verdict first and the warnings when they come.
+   */
+  async runThenTypes(exercises: Exercise[]): Promise<{ results: ExerciseResult[]; typeWarnings: Promise<Diagnostic[][]> }> {
     const { workbook, targetDir } = this.options;
     const started = performance.now();
     const files = exercises.map((e) => exerciseFile(e, targetDir));
-    const types = this.#typeChecker?.check(files);
+    const types = this.#typeChecker?.check(files) ?? Promise.resolve([]);
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
-    const modules: TestRun = runnable.length > 0 ? await this.#runTests(runnable, files) : { modules: [], unhandled: [] };
-    const typeWarnings = (await types) ?? [];
+    const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable, files) : { modules: [], unhandled: [] };
     const ms = performance.now() - started;
-
-    return exercises.map((exercise, i) => {
-      const file = files[i]!;
-      const warnings = typeWarnings.filter((d) => join(workbook.root, d.file) === file);
-      if (syntax[i]) return { exercise, status: 'error', tests: [], errors: [], syntaxError: syntax[i], typeWarnings: warnings, ms };
-      return { ...this.#verdicts(exercise, modules), typeWarnings: warnings, ms };
+    const results = exercises.map((exercise, i): ExerciseResult => {
+      if (syntax[i]) return { exercise, status: 'error', tests: [], errors: [], syntaxError: syntax[i], typeWarnings: [], ms };
+      return { ...this.#verdicts(exercise, run), typeWarnings: [], ms };
     });
+    const typeWarnings = types.then((all) => files.map((file) => all.filter((d) => join(workbook.root, d.file) === file)));
+    return { results, typeWarnings };
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from '../command.ts';
-import { formatResult } from '../check/report.ts';
+import { formatResult, formatTypeWarnings } from '../check/report.ts';
 import { CheckSession } from '../check/session.ts';
 import { exercisePointer, progressLine } from '../progress.ts';
 import { say, style } from '../output.ts';
@@ -36,13 +36,20 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
+  let runs = 0;
   const check = async (): Promise<void> => {
     while (current) {
-      const [result] = await session.run([current]);
+      const run = ++runs;
+      const { results, typeWarnings } = await session.runThenTypes([current]);
+      const result = results[0]!;
       if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-      say(formatResult(result!), '');
-      recordResults(workbook, [result!]);
-      if (result!.status !== 'pass') break;
+      say(formatResult(result), '');
+      recordResults(workbook, [result]);
+      // Type errors come from a slower checker; show them unless a newer check has begun.
+      void typeWarnings.then(([warnings]) => {
+        if (run === runs && warnings && warnings.length > 0) say(formatTypeWarnings(warnings).join('\n'), '');
+      });
+      if (result.status !== 'pass') break;
       const next = currentExercise(workbook, readState(workbook.root));
       say(style.green(`${current.name} passes. `) + progressLine(workbook, readState(workbook.root)), '');
       current = next;
