@@ -1,0 +1,273 @@
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { expectBytes, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import { FrameType, MAX_COMMAND_FRAME, type ExitStatus } from './command-protocol.ts';
+import { createCommandServer, type CommandServerOptions } from './command-server.ts';
+
+const kit = useNetKit();
+
+// Harmless commands only: this same Node.js binary running fixed scripts.
+const js = (code: string, ...args: string[]): [string, ...string[]] => [process.execPath, '-e', code, ...args];
+const FIVE_MIB = 5 * 1024 * 1024;
+const pattern = (i: number): number => (i * 131 + (i >>> 9)) & 0xff; // every byte value, 0x00 and 0x0a included
+const SHELL_BAIT = '$(id); rm -rf ~ `ls` | cat';
+const commands: CommandServerOptions['commands'] = {
+  hello: js('process.stdout.write("hi\\n")'),
+  fail: js('process.stderr.write("oops\\n"); process.exitCode = 3'),
+  bytes: js('process.stdout.write(Buffer.from(Array.from({ length: 256 }, (_, i) => i)))'),
+  big: js(`const n = ${FIVE_MIB}, b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 9)) & 0xff; process.stdout.write(b)`),
+  'echo-arg': js('process.stdout.write(process.argv[1])', SHELL_BAIT),
+  hang: js('process.stdout.write(String(process.pid)); setInterval(() => {}, 1000)'),
+  flood: js('const b = Buffer.alloc(65536, 120); let n = 32; const go = () => { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once("drain", go); }; go()'),
+};
+
+/** A RUN frame, built by the test: u32be length | 00 | id. */
+function runFrame(id: string): Buffer {
+  const data = Buffer.from(id);
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(data.length + 1);
+  header[4] = FrameType.RUN;
+  return Buffer.concat([header, data]);
+}
+
+interface Reply {
+  stdout: Buffer;
+  stderr: Buffer;
+  exit?: ExitStatus;
+  exitJson?: string;
+  error?: string;
+  /** The type byte of every frame of the reply, in order. */
+  types: number[];
+}
+
+/** Reads the server's frames with the test's own parser, so these tests never depend on your decoder. */
+class FrameReader {
+  readonly #frames: Array<{ type: number; data: Buffer }> = [];
+  #pending: Buffer = Buffer.alloc(0);
+  #ended = false;
+  #problem: string | undefined;
+  #wake = (): void => {};
+
+  constructor(socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      let buf = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+      while (buf.length >= 4) {
+        const length = buf.readUInt32BE(0);
+        if (length > MAX_COMMAND_FRAME || length === 0) {
+          this.#problem ??= `your server sent a frame header announcing ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all`;
+          break;
+        }
+        if (buf.length < 4 + length) break;
+        this.#frames.push({ type: buf[4]!, data: buf.subarray(5, 4 + length) });
+        buf = buf.subarray(4 + length);
+      }
+      this.#pending = buf;
+      this.#wake();
+    });
+    const ended = (): void => {
+      this.#ended = true;
+      this.#wake();
+    };
+    socket.on('end', ended);
+    socket.on('close', ended);
+  }
+
+  /** The next frame, or undefined once the server has closed the connection. */
+  async next(): Promise<{ type: number; data: Buffer } | undefined> {
+    while (this.#frames.length === 0 && !this.#ended && this.#problem === undefined) await new Promise<void>((r) => (this.#wake = r));
+    if (this.#problem !== undefined) throw new Error(this.#problem);
+    return this.#frames.shift();
+  }
+
+  /** Reads frames until an EXIT or ERROR frame ends the reply. */
+  reply(what: string, ms = 5_000): Promise<Reply> {
+    const types: number[] = [];
+    const read = async (): Promise<Reply> => {
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      const reply: Reply = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), types };
+      for (;;) {
+        const frame = await this.next();
+        if (frame === undefined) throw new Error(`${what}: your server closed the connection before an EXIT or ERROR frame (frame types so far: ${types.join(', ') || 'none'})`);
+        types.push(frame.type);
+        if (frame.type === FrameType.STDOUT) stdout.push(frame.data);
+        else if (frame.type === FrameType.STDERR) stderr.push(frame.data);
+        else if (frame.type === FrameType.EXIT) {
+          reply.exitJson = frame.data.toString();
+          reply.exit = JSON.parse(reply.exitJson) as ExitStatus;
+          break;
+        } else if (frame.type === FrameType.ERROR) {
+          reply.error = frame.data.toString();
+          break;
+        } else throw new Error(`${what}: your server sent a frame of type 0x${frame.type.toString(16)}, which the protocol does not have`);
+      }
+      return { ...reply, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+    };
+    return withDeadline(read(), { ms, message: () => `${what}: your server never finished its reply with an EXIT or ERROR frame (frame types so far: ${types.join(', ') || 'none'})` });
+  }
+}
+
+async function start(options: Partial<CommandServerOptions> = {}): Promise<number> {
+  return kit.listen(createCommandServer({ commands, ...options }));
+}
+
+async function connect(port: number): Promise<{ socket: Socket; reader: FrameReader }> {
+  const socket = await kit.connect(port, { allowHalfOpen: true });
+  return { socket, reader: new FrameReader(socket) };
+}
+
+describe('Task 4: a framed command server', () => {
+  it('answers RUN "hello" with a STDOUT frame of "hi\\n", then EXIT {"code":0,"signal":null}', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('hello'));
+    const reply = await reader.reply('the reply to RUN "hello"');
+    expectBytes(reply.stdout, 'hi\n', 'the stdout of "hello"');
+    expect(reply.exit, `the EXIT frame's JSON (${reply.exitJson})`).toEqual({ code: 0, signal: null });
+    expect(reply.types.at(-1), 'the last frame of a reply is EXIT (0x03)').toBe(FrameType.EXIT);
+  });
+
+  it('sends stderr in STDERR frames, and the exit code 3', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('fail'));
+    const reply = await reader.reply('the reply to RUN "fail"');
+    expectBytes(reply.stderr, 'oops\n', 'the stderr of "fail"');
+    expect(reply.stdout.length, 'nothing was written to stdout').toBe(0);
+    expect(reply.exit, `the EXIT frame's JSON (${reply.exitJson})`).toEqual({ code: 3, signal: null });
+  });
+
+  it('delivers all 256 byte values intact, 0x00 and newlines included', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('bytes'));
+    const reply = await reader.reply('the reply to RUN "bytes"');
+    expectBytes(reply.stdout, Buffer.from(Array.from({ length: 256 }, (_, i) => i)), 'the stdout of "bytes"');
+  });
+
+  it('delivers 5 MiB of output intact in frames of at most 64 KiB, and the next reply starts clean', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('big'));
+    const big = await reader.reply('the reply to RUN "big" (5 MiB)', 8_000);
+    const expected = Buffer.alloc(FIVE_MIB);
+    for (let i = 0; i < FIVE_MIB; i++) expected[i] = pattern(i);
+    expectBytes(big.stdout, expected, 'the 5 MiB stdout of "big"');
+    expect(big.exit).toEqual({ code: 0, signal: null });
+    socket.write(runFrame('hello'));
+    const next = await reader.reply('the reply to RUN "hello" after the 5 MiB');
+    expectBytes(next.stdout, 'hi\n', 'the stdout of "hello" after the 5 MiB reply');
+  });
+
+  it('answers two requests that arrive in one write, in order', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(Buffer.concat([runFrame('hello'), runFrame('fail')]));
+    const first = await reader.reply('the first reply (to "hello")');
+    const second = await reader.reply('the second reply (to "fail")');
+    expectBytes(first.stdout, 'hi\n', 'the first reply');
+    expect(second.exit?.code, 'the second reply is the exit of "fail"').toBe(3);
+  });
+
+  it('runs argv without a shell: the argument "$(id); rm -rf ~ `ls` | cat" is printed, not run', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('echo-arg'));
+    const reply = await reader.reply('the reply to RUN "echo-arg"');
+    expectBytes(reply.stdout, SHELL_BAIT, 'the argument, printed back by the command');
+  });
+
+  it.each(['ls; rm -rf /', '$(id)', 'hello; id', 'constructor', '__proto__', 'toString'])(
+    'refuses %j, which is not on the allowlist, with an ERROR frame, and keeps the connection open',
+    async (id) => {
+      const { socket, reader } = await connect(await start());
+      socket.write(runFrame(id));
+      const reply = await reader.reply(`the reply to RUN ${JSON.stringify(id)}`);
+      expect(reply.types, `the reply to ${JSON.stringify(id)} should be one ERROR frame (0x04)`).toEqual([FrameType.ERROR]);
+      expect(reply.error, 'the ERROR frame should say why').not.toBe('');
+      socket.write(runFrame('nope'));
+      const next = await reader.reply('the reply to a second unknown id on the same connection');
+      expect(next.types, 'the second request on the connection should get its own ERROR frame').toEqual([FrameType.ERROR]);
+    },
+  );
+
+  it('runs an allowed command after refusing one, on the same connection', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(runFrame('ls; rm -rf /'));
+    expect((await reader.reply('the reply to RUN "ls; rm -rf /"')).types).toEqual([FrameType.ERROR]);
+    socket.write(runFrame('hello'));
+    expectBytes((await reader.reply('the reply to RUN "hello" after a refused request')).stdout, 'hi\n', 'the next reply');
+  });
+
+  it('kills a command that runs past timeoutMs: EXIT {"code":null,"signal":"SIGKILL","reason":"timeout"}', async () => {
+    const { socket, reader } = await connect(await start({ timeoutMs: 300 }));
+    socket.write(runFrame('hang'));
+    const reply = await reader.reply('the reply to RUN "hang" with a 300 ms timeout');
+    expect(reply.exit, `the EXIT frame's JSON (${reply.exitJson})`).toEqual({ code: null, signal: 'SIGKILL', reason: 'timeout' });
+  });
+
+  it('stops a command at maxOutputBytes: exactly that many bytes, then EXIT with reason "output-limit"', async () => {
+    const { socket, reader } = await connect(await start({ maxOutputBytes: 100_000 }));
+    socket.write(runFrame('flood'));
+    const reply = await reader.reply('the reply to RUN "flood" (2 MiB of output, 100,000 allowed)');
+    expect(reply.stdout.length, 'bytes of output sent before the limit').toBe(100_000);
+    expect(reply.exit?.reason, `the EXIT frame's JSON (${reply.exitJson})`).toBe('output-limit');
+  });
+
+  it('answers a frame header claiming 4 GiB with an ERROR frame, closes, and keeps serving others', async () => {
+    const port = await start();
+    const { socket, reader } = await connect(port);
+    socket.write(Buffer.from('ffffffff00', 'hex'));
+    const reply = await reader.reply('the reply to a frame header of ff ff ff ff');
+    expect(reply.types, 'one ERROR frame').toEqual([FrameType.ERROR]);
+    await readUntilEnd(socket, { message: 'after the ERROR frame, your server should end the connection' });
+    const other = await connect(port);
+    other.socket.write(runFrame('hello'));
+    expectBytes((await other.reader.reply('a new client, after that')).stdout, 'hi\n', 'the reply to the new client');
+  });
+
+  it('answers a frame that is not RUN with an ERROR frame, then closes', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.write(Buffer.from('000000030168690a', 'hex')); // a STDOUT frame, from the client
+    const reply = await reader.reply('the reply to a STDOUT frame sent by the client');
+    expect(reply.types, 'one ERROR frame').toEqual([FrameType.ERROR]);
+    await readUntilEnd(socket, { message: 'after the ERROR frame, your server should end the connection' });
+  });
+
+  it('replies to a client that sent its request and ended its side (half-close)', async () => {
+    const { socket, reader } = await connect(await start());
+    socket.end(runFrame('hello'));
+    expectBytes((await reader.reply('the reply to RUN "hello" sent with end()')).stdout, 'hi\n', 'the reply after a half-close');
+    await readUntilEnd(socket, { message: 'once every request is answered, your server should end its side too' });
+  });
+
+  it('closes a connection that stays silent past idleTimeoutMs', async () => {
+    const { socket } = await connect(await start({ idleTimeoutMs: 200 }));
+    await readUntilEnd(socket, { ms: 3_000, message: 'your server kept a silent connection open past its 200 ms idle timeout' });
+  });
+
+  it('kills the running command when the client resets the connection', async () => {
+    const { socket, reader } = await connect(await start({ timeoutMs: 5_000 }));
+    socket.write(runFrame('hang'));
+    const first = await withDeadline(reader.next(), { ms: 5_000, message: 'the "hang" command never printed its process id' });
+    expect(first?.type, 'the first frame of the reply to "hang" should be STDOUT (0x01), with its process id').toBe(FrameType.STDOUT);
+    const pid = Number(first!.data.toString());
+    expect(Number.isInteger(pid) && pid > 0, `"hang" printed ${JSON.stringify(first!.data.toString())}, not a process id`).toBe(true);
+    socket.resetAndDestroy();
+    try {
+      // No event tells us another process has died, so poll: every 20 ms, at most 100 times.
+      let alive = true;
+      for (let i = 0; i < 100 && alive; i++) {
+        await sleep(20);
+        alive = isAlive(pid);
+      }
+      expect(alive, 'the command was still running 2 s after its client reset the connection: kill it on the socket\'s "close"').toBe(false);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0 checks that the process exists
+    return true;
+  } catch {
+    return false;
+  }
+}

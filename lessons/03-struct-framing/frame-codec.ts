@@ -1,0 +1,118 @@
+// Lesson 03, task 2: a frame codec.
+//
+// Say two programs trade messages over TCP. TCP delivers a stream of bytes,
+// not messages, so each message travels as a frame: a 4-byte unsigned
+// big-endian length, then that many bytes of payload. This file is the whole
+// codec (an encoder, an incremental decoder and the error they throw); it
+// imports nothing else from the workbook, so later lessons can reuse it.
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Every frame starts with a 4-byte length: u32, big-endian (network order). */
+export const HEADER_SIZE = 4;
+/** The largest length a u32 can hold: 4,294,967,295 (4 GiB - 1). */
+export const MAX_U32 = 0xffff_ffff;
+/**
+ * The default cap on one payload: 1 MiB. For scale: gRPC refuses messages
+ * over 4,194,304 bytes by default; HTTP/2 frames start at 16,384 at most.
+ */
+export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
+
+/**
+ * - `FRAME_TOO_LARGE`: a length over the limit (decoder: from the peer's
+ *   header, before anything is allocated; encoder: a payload we refuse to send).
+ * - `TRUNCATED`: the stream ended in the middle of a frame.
+ */
+export type FrameErrorCode = 'FRAME_TOO_LARGE' | 'TRUNCATED';
+
+/** What the codec throws (and what the decoder emits as 'error') for bad frames. */
+export class FrameError extends Error {
+  override name = 'FrameError';
+  constructor(
+    readonly code: FrameErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FrameOptions {
+  /** The largest payload accepted, in bytes (default 1 MiB, at most 0xFFFFFFFF). */
+  maxFrameSize?: number;
+}
+
+/**
+ * One frame: the u32be length of `payload`, then `payload`. Pass several
+ * parts to frame them as one payload without concatenating them first:
+ * `encodeFrame([Buffer.of(type), body])`. Payloads over `maxFrameSize`
+ * throw FrameError FRAME_TOO_LARGE: the peer would refuse them anyway.
+ */
+export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options: FrameOptions = {}): Buffer {
+  // TODO: add up the parts' lengths; throw new FrameError('FRAME_TOO_LARGE', ...)
+  // over the limit; then allocate 4 + length bytes, write the length with
+  // writeUInt32BE, and copy each part in after it.
+  throw new Error('TODO: write encodeFrame (task 2 in lessons/03-struct-framing/README.md)');
+}
+
+/**
+ * The bytes received but not yet used: a list of chunks and a byte count.
+ * Appending never copies, and `take` copies a byte only when the bytes it
+ * returns span two chunks, so each byte is copied at most once however the
+ * stream was cut. (Buffer.concat of the backlog on every chunk copies the
+ * backlog again for each chunk: quadratic when a frame arrives in many pieces.)
+ */
+export class ByteQueue {
+  // TODO: keep a list of chunks (Buffer[]) and a count of the bytes in them.
+
+  /** How many bytes are queued. */
+  get length(): number {
+    throw new Error('TODO: write ByteQueue.length (task 2 in lessons/03-struct-framing/README.md)');
+  }
+
+  /** Appends a chunk (kept by reference: the caller must not change it afterwards). */
+  push(chunk: Uint8Array): void {
+    // TODO: add the chunk to the list (no copy) and count its bytes.
+    throw new Error('TODO: write ByteQueue.push (task 2 in lessons/03-struct-framing/README.md)');
+  }
+
+  /**
+   * Removes and returns the first `n` bytes. When they lie in one chunk the
+   * result is a view of that chunk (no copy), as `ws` does; otherwise they
+   * are copied once into a new buffer. Throws RangeError if fewer are queued.
+   */
+  take(n: number): Buffer {
+    // TODO: if the first chunk holds n bytes or more, return first.subarray(0, n)
+    // and keep first.subarray(n); otherwise copy from as many chunks as it takes.
+    throw new Error('TODO: write ByteQueue.take (task 2 in lessons/03-struct-framing/README.md)');
+  }
+}
+
+/**
+ * Turns a byte stream back into payloads: write any chunks in, read one
+ * Buffer per frame out (object mode). It checks each length against
+ * `maxFrameSize` as soon as the 4 header bytes are in, before waiting for
+ * or allocating the payload, and fails with FrameError on a length over the
+ * limit (FRAME_TOO_LARGE) or an end of stream inside a frame (TRUNCATED).
+ * A 0-length frame is valid: it decodes to an empty Buffer.
+ */
+export class FrameDecoder extends Transform {
+  // TODO: keep the limit, a ByteQueue, and the length of the frame being
+  // read once its header is in (undefined while waiting for a header).
+
+  constructor(options: FrameOptions = {}) {
+    super({ readableObjectMode: true });
+    // TODO: remember options.maxFrameSize (default DEFAULT_MAX_FRAME_SIZE).
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // TODO: queue the chunk, then push() every complete frame it finishes.
+    // Check each length against the limit as soon as its 4 bytes are in;
+    // report a bad length with callback(new FrameError('FRAME_TOO_LARGE', ...)).
+    callback(new Error('TODO: write FrameDecoder._transform (task 2 in lessons/03-struct-framing/README.md)'));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // TODO: the stream has ended. Between frames that is fine: callback().
+    // Inside a frame, fail with FrameError TRUNCATED, saying how many bytes are missing.
+    callback(new Error('TODO: write FrameDecoder._flush (task 2 in lessons/03-struct-framing/README.md)'));
+  }
+}

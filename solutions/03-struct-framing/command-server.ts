@@ -1,0 +1,150 @@
+// Lesson 03, task 4: a framed command server.
+//
+// Say you run lesson 02's remote command runner, and a command prints a
+// NUL byte, your delimiter, or 5 MiB. With frames, every byte arrives
+// intact and the reader always knows where a reply ends: STDOUT and STDERR
+// frames carry the output, and one EXIT frame carries the exit status.
+import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { FrameType, MAX_COMMAND_FRAME, MAX_OUTPUT_CHUNK, type ExitStatus } from './command-protocol.ts';
+import { FrameDecoder, FrameError, encodeFrame } from './frame-codec.ts';
+
+export interface CommandServerOptions {
+  /**
+   * The allowlist: command id -> argv (the program, then its arguments).
+   * Run as is, without a shell, so nothing in a request is ever parsed as
+   * shell syntax: `{ date: ['/bin/date', '-u'] }`.
+   */
+  commands: Readonly<Record<string, readonly [string, ...string[]]>>;
+  /** Kill a command (SIGKILL) that runs longer than this. Default 10 s. */
+  timeoutMs?: number;
+  /** Kill a command once its stdout and stderr together pass this many bytes. Default 16 MiB. */
+  maxOutputBytes?: number;
+  /** Close a connection that sends and receives nothing for this long. Default 60 s. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Creates (but does not start) a server that answers each RUN frame with
+ * the command's output as STDOUT/STDERR frames, then one EXIT frame; an
+ * unknown id gets an ERROR frame. Requests on one connection are answered
+ * one at a time, in order. A broken frame gets an ERROR frame, then the
+ * server ends the connection: it can no longer tell where frames start.
+ */
+export function createCommandServer(options: CommandServerOptions): Server {
+  const settings: Required<CommandServerOptions> = {
+    commands: options.commands,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxOutputBytes: options.maxOutputBytes ?? 16 * 1024 * 1024,
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+  };
+  // allowHalfOpen: a client may send its requests and end() its side, and
+  // still read the replies.
+  return createServer({ allowHalfOpen: true }, (socket) => void serve(socket, settings));
+}
+
+async function serve(socket: Socket, settings: Required<CommandServerOptions>): Promise<void> {
+  socket.on('error', () => socket.destroy()); // ECONNRESET must not crash the server
+  socket.setTimeout(settings.idleTimeoutMs, () => socket.destroy()); // 'timeout' alone closes nothing
+  const requests = socket.pipe(new FrameDecoder({ maxFrameSize: MAX_COMMAND_FRAME }));
+  socket.once('close', () => requests.destroy()); // a vanished client ends the loop below
+  try {
+    // for await reads one request, answers it completely, then reads the
+    // next: replies never interleave, and unread requests wait in the
+    // decoder (which stops reading the socket when its buffer is full).
+    for await (const frame of requests as AsyncIterable<Buffer>) {
+      if (frame.length === 0) continue; // a keepalive
+      if (frame[0] !== FrameType.RUN) {
+        return hangUp(socket, `frame type 0x${frame[0]!.toString(16).padStart(2, '0')} is not a request (0x00 RUN)`);
+      }
+      const id = frame.subarray(1).toString('utf8');
+      // Own properties only: "constructor" or "__proto__" must not find
+      // something on Object.prototype.
+      const argv = Object.hasOwn(settings.commands, id) ? settings.commands[id] : undefined;
+      if (argv === undefined) socket.write(typed(FrameType.ERROR, `unknown command ${JSON.stringify(id.slice(0, 64))}`));
+      else await run(socket, argv, settings);
+    }
+    socket.end(); // the client ended its side and every request is answered
+  } catch (error) {
+    if (error instanceof FrameError) hangUp(socket, error.message);
+    else socket.destroy();
+  }
+}
+
+/** Says why in an ERROR frame, then ends the connection. */
+function hangUp(socket: Socket, why: string): void {
+  if (socket.destroyed) return;
+  socket.end(typed(FrameType.ERROR, why));
+  // Read and drop whatever the client still sends: closing with unread
+  // bytes would make the kernel send a reset, which can destroy the ERROR
+  // frame before the client reads it. The idle timeout bounds the wait.
+  socket.resume();
+}
+
+/** Runs one command, streams its output as frames, and resolves once its EXIT (or ERROR) frame is written. */
+function run(socket: Socket, [file, ...args]: readonly [string, ...string[]], settings: Required<CommandServerOptions>): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const outputs = [child.stdout, child.stderr];
+    let reason: ExitStatus['reason'];
+    let sent = 0;
+    let finished = false;
+
+    const kill = (why: ExitStatus['reason']): void => {
+      reason ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => kill('timeout'), settings.timeoutMs);
+    const onClientGone = (): void => {
+      child.kill('SIGKILL');
+      for (const s of outputs) s.resume(); // let the pipes drain so 'close' can come
+    };
+    socket.once('close', onClientGone);
+
+    const forward = (type: number) => (chunk: Buffer) => {
+      if (reason === 'output-limit') return; // past the cap: drop the rest
+      const room = settings.maxOutputBytes - sent;
+      if (chunk.length > room) {
+        chunk = chunk.subarray(0, room);
+        kill('output-limit');
+      }
+      sent += chunk.length;
+      for (let at = 0; at < chunk.length; at += MAX_OUTPUT_CHUNK) send(typed(type, chunk.subarray(at, at + MAX_OUTPUT_CHUNK)));
+    };
+    // Backpressure: when the socket's buffer is full, stop reading the
+    // command's output until the client catches up.
+    let waiting = false;
+    const send = (frame: Buffer): void => {
+      if (socket.destroyed || socket.write(frame) || waiting) return;
+      waiting = true;
+      for (const s of outputs) s.pause();
+      socket.once('drain', () => {
+        waiting = false;
+        for (const s of outputs) s.resume();
+      });
+    };
+    child.stdout.on('data', forward(FrameType.STDOUT));
+    child.stderr.on('data', forward(FrameType.STDERR));
+
+    const finish = (frame: Buffer): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      socket.off('close', onClientGone);
+      if (!socket.destroyed) socket.write(frame);
+      resolve();
+    };
+    // 'close', not 'exit': it comes after stdout and stderr are fully read,
+    // so the EXIT frame follows every output frame.
+    child.once('close', (code, signal) => {
+      const status: ExitStatus = { code, signal, ...(reason && { reason }) };
+      finish(typed(FrameType.EXIT, JSON.stringify(status)));
+    });
+    child.once('error', (error) => finish(typed(FrameType.ERROR, `could not run the command: ${error.message}`)));
+  });
+}
+
+/** A frame whose payload is a type byte, then `data`. */
+function typed(type: number, data: Uint8Array | string): Buffer {
+  return encodeFrame([Buffer.of(type), typeof data === 'string' ? Buffer.from(data, 'utf8') : data], { maxFrameSize: MAX_COMMAND_FRAME });
+}

@@ -1,0 +1,219 @@
+// Lesson 03, task 2: a frame codec.
+//
+// Say two programs trade messages over TCP. TCP delivers a stream of bytes,
+// not messages, so each message travels as a frame: a 4-byte unsigned
+// big-endian length, then that many bytes of payload. This file is the whole
+// codec (an encoder, an incremental decoder and the error they throw); it
+// imports nothing else from the workbook, so later lessons can reuse it.
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Every frame starts with a 4-byte length: u32, big-endian (network order). */
+export const HEADER_SIZE = 4;
+/** The largest length a u32 can hold: 4,294,967,295 (4 GiB - 1). */
+export const MAX_U32 = 0xffff_ffff;
+/**
+ * The default cap on one payload: 1 MiB. For scale: gRPC refuses messages
+ * over 4,194,304 bytes by default; HTTP/2 frames start at 16,384 at most.
+ */
+export const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
+
+/**
+ * - `FRAME_TOO_LARGE`: a length over the limit (decoder: from the peer's
+ *   header, before anything is allocated; encoder: a payload we refuse to send).
+ * - `TRUNCATED`: the stream ended in the middle of a frame.
+ */
+export type FrameErrorCode = 'FRAME_TOO_LARGE' | 'TRUNCATED';
+
+/** What the codec throws (and what the decoder emits as 'error') for bad frames. */
+export class FrameError extends Error {
+  override name = 'FrameError';
+  constructor(
+    readonly code: FrameErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FrameOptions {
+  /** The largest payload accepted, in bytes (default 1 MiB, at most 0xFFFFFFFF). */
+  maxFrameSize?: number;
+}
+
+/**
+ * One frame: the u32be length of `payload`, then `payload`. Pass several
+ * parts to frame them as one payload without concatenating them first:
+ * `encodeFrame([Buffer.of(type), body])`. Payloads over `maxFrameSize`
+ * throw FrameError FRAME_TOO_LARGE: the peer would refuse them anyway.
+ */
+export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options: FrameOptions = {}): Buffer {
+  const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  if (length > maxFrameSize) {
+    throw new FrameError('FRAME_TOO_LARGE', `cannot send a ${count(length)} payload: the frame limit is ${count(maxFrameSize)}`);
+  }
+  // One allocation, and each payload byte copied once.
+  const frame = Buffer.allocUnsafe(HEADER_SIZE + length);
+  frame.writeUInt32BE(length, 0);
+  let at = HEADER_SIZE;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
+  return frame;
+}
+
+/**
+ * The bytes received but not yet used: a list of chunks and a byte count.
+ * Appending never copies, and `take` copies a byte only when the bytes it
+ * returns span two chunks, so each byte is copied at most once however the
+ * stream was cut. (Buffer.concat of the backlog on every chunk copies the
+ * backlog again for each chunk: quadratic when a frame arrives in many pieces.)
+ */
+export class ByteQueue {
+  readonly #chunks: Buffer[] = [];
+  /** How many bytes of the first chunk are already taken. */
+  #offset = 0;
+  #length = 0;
+
+  /** How many bytes are queued. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a chunk (kept by reference: the caller must not change it afterwards). */
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.#length += chunk.byteLength;
+  }
+
+  /**
+   * Removes and returns the first `n` bytes. When they lie in one chunk the
+   * result is a view of that chunk (no copy), as `ws` does; otherwise they
+   * are copied once into a new buffer. Throws RangeError if fewer are queued.
+   */
+  take(n: number): Buffer {
+    if (!Number.isInteger(n) || n < 0 || n > this.#length) {
+      throw new RangeError(`cannot take ${n} bytes from a queue holding ${this.#length}`);
+    }
+    if (n === 0) return Buffer.alloc(0);
+    this.#length -= n;
+    const first = this.#chunks[0]!;
+    const start = this.#offset;
+    if (n <= first.length - start) {
+      // All in the first chunk: a view, no copy.
+      if (n === first.length - start) {
+        this.#chunks.shift();
+        this.#offset = 0;
+      } else {
+        this.#offset += n;
+      }
+      return first.subarray(start, start + n);
+    }
+    // Spread over several chunks: copy each piece once into a new buffer.
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let used = 0; // chunks emptied, removed in one splice below
+    let offset = start;
+    while (filled < n) {
+      const chunk = this.#chunks[used]!;
+      const k = Math.min(chunk.length - offset, n - filled);
+      chunk.copy(out, filled, offset, offset + k);
+      filled += k;
+      if (offset + k === chunk.length) {
+        used++;
+        offset = 0;
+      } else {
+        offset += k;
+      }
+    }
+    this.#chunks.splice(0, used);
+    this.#offset = offset;
+    return out;
+  }
+}
+
+/**
+ * Turns a byte stream back into payloads: write any chunks in, read one
+ * Buffer per frame out (object mode). It checks each length against
+ * `maxFrameSize` as soon as the 4 header bytes are in, before waiting for
+ * or allocating the payload, and fails with FrameError on a length over the
+ * limit (FRAME_TOO_LARGE) or an end of stream inside a frame (TRUNCATED).
+ * A 0-length frame is valid: it decodes to an empty Buffer.
+ */
+export class FrameDecoder extends Transform {
+  readonly #maxFrameSize: number;
+  readonly #queue = new ByteQueue();
+  /** The payload length of the frame being read, once its header is in. */
+  #payloadLength: number | undefined;
+
+  constructor(options: FrameOptions = {}) {
+    super({ readableObjectMode: true });
+    this.#maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#queue.push(chunk);
+    try {
+      // One chunk may hold many frames, or only part of one: emit every
+      // complete frame, and keep the rest for the next chunk.
+      for (let frame = this.#nextFrame(); frame !== undefined; frame = this.#nextFrame()) this.push(frame);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const have = this.#queue.length;
+    if (this.#payloadLength === undefined && have === 0) return callback(); // ended between frames: fine
+    const message =
+      this.#payloadLength === undefined
+        ? `the stream ended inside a frame header: got ${have} of its ${HEADER_SIZE} bytes, ${count(HEADER_SIZE - have)} missing`
+        : `the stream ended inside a ${count(this.#payloadLength)} frame: got ${count(have)} of its payload, ${count(this.#payloadLength - have)} missing`;
+    callback(new FrameError('TRUNCATED', message));
+  }
+
+  /** The next complete payload, or undefined when more bytes are needed. */
+  #nextFrame(): Buffer | undefined {
+    if (this.#payloadLength === undefined) {
+      // Not even a whole header yet: wait for more.
+      if (this.#queue.length < HEADER_SIZE) return undefined;
+      const header = this.#queue.take(HEADER_SIZE);
+      const length = header.readUInt32BE(0);
+      // Check the length *before* waiting for or allocating the payload: a
+      // header of ff ff ff ff must cost 4 bytes of memory, not 4 GiB.
+      if (length > this.#maxFrameSize) throw tooLarge(header, length, this.#maxFrameSize);
+      this.#payloadLength = length;
+    }
+    // Header in, payload incomplete: wait for more.
+    if (this.#queue.length < this.#payloadLength) return undefined;
+    const payload = this.#queue.take(this.#payloadLength);
+    this.#payloadLength = undefined;
+    return payload;
+  }
+}
+
+function tooLarge(header: Buffer, length: number, limit: number): FrameError {
+  let message = `a frame header (${header.toString('hex').replace(/(..)(?!$)/g, '$1 ')}) announces ${count(length)}, over the limit of ${count(limit)}`;
+  // A length that fits when read backwards was most likely written in the
+  // sender's native (little-endian) order, e.g. Python's struct.pack('i', n).
+  const littleEndian = header.readUInt32LE(0);
+  if (littleEndian <= limit) {
+    message += `; read as little-endian it would be ${count(littleEndian)}: is the sender writing its length in native byte order (struct.pack('i', n)) instead of network order ('!I')?`;
+  }
+  return new FrameError('FRAME_TOO_LARGE', message);
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_U32) {
+    throw new RangeError(`maxFrameSize must be a whole number from 0 to ${MAX_U32}, got ${limit}`);
+  }
+  return limit;
+}
+
+function count(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}
