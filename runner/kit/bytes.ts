@@ -43,9 +43,9 @@ export function hexDiff(actual: Uint8Array, expected: Uint8Array): string {
   const from = Math.max(0, at - ROW);
   const what =
     at === actual.length
-      ? `the received bytes stop after ${actual.length} bytes; ${expected.length - actual.length} more were expected`
+      ? `the received bytes stop after ${plural(actual.length, 'byte')}; ${expected.length - actual.length} more ${expected.length - actual.length === 1 ? 'was' : 'were'} expected`
       : at === expected.length
-        ? `${actual.length - expected.length} extra bytes arrived after the ${expected.length} expected`
+        ? `${plural(actual.length - expected.length, 'extra byte')} arrived after the ${expected.length} expected`
         : `first difference at byte ${at} (0x${at.toString(16)}): expected 0x${expected[at]!.toString(16).padStart(2, '0')}, got 0x${actual[at]!.toString(16).padStart(2, '0')}`;
   return [
     `${what}.`,
@@ -70,4 +70,8 @@ export function expectBytes(actual: Uint8Array | string, expected: Uint8Array | 
   const e = typeof expected === 'string' ? Buffer.from(expected) : expected;
   const diff = hexDiff(a, e);
   if (diff) throw new BytesMismatchError(`${what} differ from what was expected: ${diff}`);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

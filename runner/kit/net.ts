@@ -125,21 +125,30 @@ export interface ReadOptions extends Deadline {
 export function readUntilEnd(socket: Readable, { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  let onData = (_: Buffer): void => {};
+  let cleanup = (): void => {};
   const ended = new Promise<Buffer>((resolve, reject) => {
-    onData = (chunk: Buffer) => {
+    // A stream that has already ended will emit nothing more.
+    if (socket.readableEnded) return resolve(Buffer.alloc(0));
+    const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       total += chunk.length;
       if (total > maxBytes) reject(new Error(`more than ${maxBytes} bytes arrived; the peer never stopped sending`));
     };
+    const onEnd = (): void => resolve(Buffer.concat(chunks));
     socket.on('data', onData);
-    socket.once('end', () => resolve(Buffer.concat(chunks)));
+    socket.once('end', onEnd);
     socket.once('error', reject);
-    socket.once('close', () => resolve(Buffer.concat(chunks)));
+    socket.once('close', onEnd);
+    cleanup = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', reject);
+      socket.off('close', onEnd);
+    };
   });
   const said = (): string =>
     total === 0 ? 'the server accepted the connection but never replied' : `the server sent ${total} bytes but never ended the connection`;
-  return withDeadline(ended, { ms, message: message ?? said }).finally(() => socket.off('data', onData));
+  return withDeadline(ended, { ms, message: message ?? said }).finally(() => cleanup());
 }
 
 /**
