@@ -1,5 +1,5 @@
 // Terminal output: colour only on a TTY, never with NO_COLOR or in CI.
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 
 const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =>
@@ -42,9 +42,10 @@ export function indent(text: string, by = '    '): string {
     .join('\n');
 }
 
-/** A path as the learner types it: relative to the workbook's root. */
+/** A path as the learner types it: relative to the workbook's root, or absolute when outside it. */
 export function shown(root: string, file: string): string {
-  return relative(root, file) || '.';
+  const rel = relative(root, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel || '.';
 }
 
 /** Removes colour codes (for JSON output and files). */

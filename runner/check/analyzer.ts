@@ -1,56 +1,69 @@
-// Type errors in the learner's files, reported as warnings: they do not stop
-// the tests (tsx runs code with type errors), but they often explain a failure.
-// Checking costs about a second (TypeScript parses Node's type definitions),
-// so results are cached by the content of the lesson folder's files.
+// What the learner's files show without running them, reported as warnings
+// that do not stop the tests: type errors (tsx runs code with type errors,
+// but they often explain a failure) and review notes (runner/review). The
+// analysis runs in a worker thread and costs about a second the first time
+// (TypeScript parses Node's type definitions), so results are cached by the
+// content of the lesson folder's files.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
+import { shown } from '../output.ts';
 import { Worker } from 'node:worker_threads';
+import type { AnalysisReply } from './analysis.ts';
 import type { Diagnostic } from './verdict.ts';
 
-export class TypeChecker {
+export interface Analysis {
+  types: Diagnostic[];
+  notes: Diagnostic[];
+}
+
+const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts'].map((f) => readFileSync(new URL(f, import.meta.url))).join('');
+
+export class Analyzer {
   #worker: Worker | undefined;
   #next = 0;
-  readonly #pending = new Map<number, (d: Diagnostic[]) => void>();
+  readonly #pending = new Map<number, (a: Analysis) => void>();
   readonly #cacheFile: string;
 
   constructor(private readonly root: string) {
-    this.#cacheFile = join(root, '.workbook', 'typecheck-cache.json');
+    this.#cacheFile = join(root, '.workbook', 'analysis-cache.json');
   }
 
-  /** Type errors in `files` (absolute paths), with paths relative to the root. */
-  async check(files: string[]): Promise<Diagnostic[]> {
+  /** Type errors and review notes in `files` (absolute paths), with paths relative to the root. */
+  async check(files: string[]): Promise<Analysis> {
     const key = this.#key(files);
     const cache = this.#readCache();
     if (key && cache[key]) return cache[key];
-    const diagnostics = (await this.#ask(files)).map((d) => ({ ...d, file: relative(this.root, d.file) }));
-    if (key) this.#writeCache({ [key]: diagnostics }); // only the latest entry: the cache stays small
-    return diagnostics;
+    const reply = await this.#ask(files);
+    const rel = (d: Diagnostic): Diagnostic => ({ ...d, file: shown(this.root, d.file) });
+    const analysis = { types: reply.types.map(rel), notes: reply.notes.map(rel) };
+    if (key) this.#writeCache({ [key]: analysis }); // only the latest entry: the cache stays small
+    return analysis;
   }
 
   async close(): Promise<void> {
     await this.#worker?.terminate();
   }
 
-  #ask(files: string[]): Promise<Diagnostic[]> {
+  #ask(files: string[]): Promise<Analysis> {
     const worker = (this.#worker ??= this.#start());
     const id = this.#next++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      worker.postMessage({ id, check: files });
+      worker.postMessage({ id, files });
     });
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./typecheck-worker.js', import.meta.url), { workerData: { root: this.root } });
+    const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { root: this.root } });
     worker.unref();
-    worker.on('message', ({ id, diagnostics }: { id: number; diagnostics: Diagnostic[] }) => {
-      this.#pending.get(id)?.(diagnostics);
+    worker.on('message', ({ id, types, notes }: AnalysisReply) => {
+      this.#pending.get(id)?.({ types, notes });
       this.#pending.delete(id);
     });
     // If the checker itself fails, the tests still run; warnings are simply absent.
     const settleAll = (): void => {
-      for (const resolve of this.#pending.values()) resolve([]);
+      for (const resolve of this.#pending.values()) resolve({ types: [], notes: [] });
       this.#pending.clear();
     };
     worker.on('error', settleAll);
@@ -61,7 +74,8 @@ export class TypeChecker {
   /** A hash of every .ts file in the folders of `files`, or undefined if one cannot be read. */
   #key(files: string[]): string | undefined {
     try {
-      const hash = createHash('sha256');
+      // The analysis code is part of the key: new rules make old results stale.
+      const hash = createHash('sha256').update(ANALYSIS_CODE);
       for (const dir of [...new Set(files.map(dirname))].sort()) {
         for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
           hash.update(name).update(readFileSync(join(dir, name)));
@@ -73,15 +87,15 @@ export class TypeChecker {
     }
   }
 
-  #readCache(): Record<string, Diagnostic[]> {
+  #readCache(): Record<string, Analysis> {
     try {
-      return JSON.parse(readFileSync(this.#cacheFile, 'utf8')) as Record<string, Diagnostic[]>;
+      return JSON.parse(readFileSync(this.#cacheFile, 'utf8')) as Record<string, Analysis>;
     } catch {
       return {};
     }
   }
 
-  #writeCache(cache: Record<string, Diagnostic[]>): void {
+  #writeCache(cache: Record<string, Analysis>): void {
     try {
       mkdirSync(dirname(this.#cacheFile), { recursive: true });
       const temp = `${this.#cacheFile}.${process.pid}.tmp`;

@@ -1,5 +1,5 @@
 // Turns vitest's errors into sentences a beginner can act on.
-import { relative } from 'node:path';
+import { shown } from '../output.ts';
 import { inspect, stripVTControlCharacters } from 'node:util';
 import type { TestError } from '@vitest/utils';
 
@@ -43,7 +43,7 @@ export function explain(error: TestError): string {
 export function whereInside(error: TestError, dir: string, root: string): string | undefined {
   for (const frame of error.stacks ?? []) {
     const file = frame.file.replace(/^file:\/\//, '');
-    if (file.startsWith(dir) && !file.endsWith('.test.ts')) return `${relative(root, file)}:${frame.line}:${frame.column}`;
+    if (file.startsWith(dir) && !file.endsWith('.test.ts')) return `${shown(root, file)}:${frame.line}:${frame.column}`;
   }
   return undefined;
 }

@@ -22,7 +22,7 @@ export function formatResult(result: ExerciseResult): string {
   }
   for (const error of result.errors) lines.push('', indent(error, '  '));
   lines.push(...formatTests(result.tests));
-  lines.push(...formatTypeWarnings(result.typeWarnings));
+  lines.push(...formatWarnings(result.typeWarnings, result.reviewNotes));
   if (result.status !== 'pass') {
     const readme = `lessons/${exercise.lesson.slug}/README.md`;
     lines.push('', `  Next: read task ${exercise.task} in ${readme}, then save your file to re-check.`);
@@ -31,14 +31,18 @@ export function formatResult(result: ExerciseResult): string {
   return lines.join('\n');
 }
 
-/** Type errors, as warnings: at most five, each with its source line. */
-export function formatTypeWarnings(warnings: Diagnostic[]): string[] {
+/** Type errors and review notes, as warnings: at most five of each, each with its source line. */
+export function formatWarnings(types: Diagnostic[], notes: Diagnostic[]): string[] {
+  return [...formatDiagnostics(types, 'Type error (a warning: tests still run)', 'type errors'), ...formatDiagnostics(notes, 'Review note (the tests cannot catch this)', 'review notes')];
+}
+
+function formatDiagnostics(diagnostics: Diagnostic[], label: string, plural: string): string[] {
   const lines: string[] = [];
-  for (const warning of warnings.slice(0, 5)) {
-    lines.push('', indent(`${mark.warn} Type error (a warning: tests still run) in ${location(warning)}: ${warning.message}`, '  '));
-    if (warning.frame) lines.push(indent(warning.frame, '    '));
+  for (const d of diagnostics.slice(0, 5)) {
+    lines.push('', indent(`${mark.warn} ${label} in ${location(d)}: ${d.message}`, '  '));
+    if (d.frame) lines.push(indent(d.frame, '    '));
   }
-  if (warnings.length > 5) lines.push(indent(`… and ${warnings.length - 5} more type errors.`, '  '));
+  if (diagnostics.length > 5) lines.push(indent(`… and ${diagnostics.length - 5} more ${plural}.`, '  '));
   return lines;
 }
 

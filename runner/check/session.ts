@@ -1,6 +1,6 @@
 // Runs lesson tests in this process with vitest's Node API, so that watch
 // mode re-runs without starting vitest again. One session per target tree.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TestCase, TestModule } from 'vitest/node';
 import { createVitest, type Reporter, type Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
@@ -8,14 +8,14 @@ import { lessonTestOptions, targetPlugin } from '../target.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { explain, whereInside } from './messages.ts';
 import { findSyntaxError } from './syntax.ts';
-import { TypeChecker } from './typecheck.ts';
+import { type Analysis, Analyzer } from './analyzer.ts';
 import { type Diagnostic, type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
 
 export interface SessionOptions {
   workbook: Workbook;
   /** The tree whose files are tested: lessons/, solutions/ or a submission. */
   targetDir: string;
-  /** Also type-check the learner's files (warnings only). */
+  /** Also type-check and review the learner's files (warnings only). */
   typecheck?: boolean;
 }
 
@@ -36,44 +36,45 @@ export class CheckSession {
   #vitest: Vitest | undefined;
   readonly #logs = new Map<string, string[]>();
   #lastProgress = 0;
-  readonly #typeChecker: TypeChecker | undefined;
+  readonly #analyzer: Analyzer | undefined;
 
   constructor(private readonly options: SessionOptions) {
-    this.#typeChecker = options.typecheck ? new TypeChecker(options.workbook.root) : undefined;
+    this.#analyzer = options.typecheck ? new Analyzer(options.workbook.root) : undefined;
   }
 
-  /** Checks each exercise: syntax first, then its tests; type errors as warnings. */
+  /** Checks each exercise: syntax first, then its tests; type errors and review notes as warnings. */
   async run(exercises: Exercise[]): Promise<ExerciseResult[]> {
-    const { results, typeWarnings } = await this.runThenTypes(exercises);
-    const warnings = await typeWarnings;
-    return results.map((r, i) => ({ ...r, typeWarnings: warnings[i]! }));
+    const { results, analysis } = await this.runThenAnalyse(exercises);
+    const found = await analysis;
+    return results.map((r, i) => ({ ...r, typeWarnings: found[i]!.types, reviewNotes: found[i]!.notes }));
   }
 
   /**
-   * Like run(), but resolves as soon as the tests finish (with no type
-   * warnings yet); `typeWarnings` follows, one list per exercise. Watch mode
-   * shows the verdict first and the warnings when they come.
+   * Like run(), but resolves as soon as the tests finish (with no warnings
+   * yet); `analysis` follows, one per exercise. Watch mode shows the verdict
+   * first and the warnings when they come.
    */
-  async runThenTypes(exercises: Exercise[]): Promise<{ results: ExerciseResult[]; typeWarnings: Promise<Diagnostic[][]> }> {
+  async runThenAnalyse(exercises: Exercise[]): Promise<{ results: ExerciseResult[]; analysis: Promise<Analysis[]> }> {
     const { workbook, targetDir } = this.options;
     const started = performance.now();
     const files = exercises.map((e) => exerciseFile(e, targetDir));
-    const types = this.#typeChecker?.check(files) ?? Promise.resolve([]);
+    const analysed = this.#analyzer?.check(files) ?? Promise.resolve({ types: [], notes: [] });
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable, files) : { modules: [], unhandled: [] };
     const ms = performance.now() - started;
     const results = exercises.map((exercise, i): ExerciseResult => {
-      if (syntax[i]) return { exercise, status: 'error', tests: [], errors: [], syntaxError: syntax[i], typeWarnings: [], ms };
-      return { ...this.#verdicts(exercise, run), typeWarnings: [], ms };
+      if (syntax[i]) return { exercise, status: 'error', tests: [], errors: [], syntaxError: syntax[i], typeWarnings: [], reviewNotes: [], ms };
+      return { ...this.#verdicts(exercise, run), typeWarnings: [], reviewNotes: [], ms };
     });
-    const typeWarnings = types.then((all) => files.map((file) => all.filter((d) => join(workbook.root, d.file) === file)));
-    return { results, typeWarnings };
+    const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
+    const analysis = analysed.then(({ types, notes }) => files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) })));
+    return { results, analysis };
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#closeVitest(), this.#typeChecker?.close()]);
+    await Promise.all([this.#closeVitest(), this.#analyzer?.close()]);
   }
 
   async #runTests(exercises: Exercise[], files: string[]): Promise<TestRun> {
@@ -173,7 +174,7 @@ export class CheckSession {
     await settlesWithin(closing, 3_000);
   }
 
-  #verdicts(exercise: Exercise, run: TestRun): Omit<ExerciseResult, 'typeWarnings' | 'ms'> {
+  #verdicts(exercise: Exercise, run: TestRun): Omit<ExerciseResult, 'typeWarnings' | 'reviewNotes' | 'ms'> {
     const { workbook, targetDir } = this.options;
     const testFile = join(workbook.lessonsDir, exercise.lesson.slug, exercise.test);
     const learnerDir = dirname(exerciseFile(exercise, targetDir));

@@ -2,7 +2,7 @@
 // is shown with file, line and column, instead of as every test failing.
 // esbuild parses TypeScript in a millisecond or two, so this costs nothing.
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { shown } from '../output.ts';
 import { transform, type TransformFailure } from 'esbuild';
 import type { Diagnostic } from './verdict.ts';
 
@@ -17,7 +17,7 @@ export async function findSyntaxError(file: string, root: string): Promise<Diagn
     if (!first?.location) throw failure;
     const { line, column, lineText } = first.location;
     return {
-      file: relative(root, file),
+      file: shown(root, file),
       line,
       column: column + 1,
       message: first.text,

@@ -35,6 +35,8 @@ export interface ExerciseResult {
   errors: string[];
   syntaxError?: Diagnostic;
   typeWarnings: Diagnostic[];
+  /** What a reviewer would flag that the tests cannot catch (runner/review). */
+  reviewNotes: Diagnostic[];
   ms: number;
 }
 

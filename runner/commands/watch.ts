@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from '../command.ts';
-import { formatResult, formatTypeWarnings } from '../check/report.ts';
+import { formatResult, formatWarnings } from '../check/report.ts';
 import { CheckSession } from '../check/session.ts';
 import { exercisePointer, progressLine } from '../progress.ts';
 import { say, style } from '../output.ts';
@@ -40,14 +40,15 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
   const check = async (): Promise<void> => {
     while (current) {
       const run = ++runs;
-      const { results, typeWarnings } = await session.runThenTypes([current]);
+      const { results, analysis } = await session.runThenAnalyse([current]);
       const result = results[0]!;
       if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
       say(formatResult(result), '');
       recordResults(workbook, [result]);
-      // Type errors come from a slower checker; show them unless a newer check has begun.
-      void typeWarnings.then(([warnings]) => {
-        if (run === runs && warnings && warnings.length > 0) say(formatTypeWarnings(warnings).join('\n'), '');
+      // Type errors and review notes come from a slower analysis; show them unless a newer check has begun.
+      void analysis.then(([found]) => {
+        const lines = found ? formatWarnings(found.types, found.notes) : [];
+        if (run === runs && lines.length > 0) say(lines.join('\n'), '');
       });
       if (result.status !== 'pass') break;
       const next = currentExercise(workbook, readState(workbook.root));
