@@ -43,12 +43,14 @@ export class RequestError extends Error {
  */
 export async function request(port: number, payload: Uint8Array, options: RequestOptions = {}): Promise<Buffer> {
   const { timeoutMs = 10_000, host = '127.0.0.1', maxReplyBytes = 16 * 1024 * 1024 } = options;
-  // TODO: check port (1..65535), timeoutMs and maxReplyBytes; throw a RangeError if one is wrong.
+  // TODO: before connecting, throw a RangeError unless port is a whole number from 1 to 65535,
+  // timeoutMs is from 1 to 2 ** 31 - 1, and maxReplyBytes is a whole number >= 0.
   // TODO: return a new Promise that:
   //   - opens the connection with connect({ host, port }) and sends the payload with end(payload);
   //   - keeps every 'data' chunk (a reply can come in many pieces) and resolves with them all on 'end';
   //   - rejects with a RequestError naming `${host}:${port}` on 'error', on a reply over maxReplyBytes,
-  //     and when timeoutMs has passed (a timer you start yourself, for the whole request);
+  //     and when timeoutMs has passed (a setTimeout you start yourself, for the whole request:
+  //     socket.setTimeout would restart at every byte, so a slow trickle would never time out);
   //   - destroys the socket whenever it rejects.
   throw new Error('TODO: write request (task 2 in lessons/01-socket-basics/README.md)');
 }

@@ -43,7 +43,8 @@ export function createCommandServer({ allowlist, run = (argv) => runCommand(argv
   // lines before it, send "error request line longer than 4096 bytes", end
   // the socket and ignore what follows. On 'end': if part of a line is left,
   // send "error request ended without 0x0A"; then end the socket.
-  // The helpers below write one error line and send bytes in order.
+  // Two helpers are below: errorLine(message) builds an "error ..." line,
+  // and send(socket, bytes) writes bytes and resolves once the kernel has them.
   throw new Error('TODO: write createCommandServer (task 5 in lessons/02-sticky-packets/README.md)');
 }
 

@@ -51,12 +51,12 @@ export class RemoteClient {
     this.#maxLineLength = maxLineLength;
     // TODO: this client is the tutorials' client, and it is wrong: it takes
     // one 'data' event to be one whole reply (see run() below). Rewrite it:
-    // listen for 'data' once, here, and feed every chunk to one LineDecoder
-    // (task 1) kept for the whole connection. Keep a queue of the commands
-    // waiting for a reply, oldest first: each complete line belongs to the
-    // oldest one, and its `exit` or `error` line ends its reply. Also listen
-    // for 'end', 'close' and 'error', and reject every waiting command with
-    // a ProtocolError when the connection breaks.
+    // add one 'data' listener here (conn.on, not once) for the life of the
+    // connection, and feed every chunk to one LineDecoder (task 1). Keep a
+    // queue of the commands waiting for a reply, oldest first: each complete
+    // line belongs to the oldest one, and its `exit` or `error` line ends its
+    // reply. Also listen for 'end', 'close' and 'error', and reject every
+    // waiting command with a ProtocolError when the connection breaks.
   }
 
   /**
