@@ -26,17 +26,67 @@ export function explain(error: TestError): string {
       `happens (a reply, an 'end' event, a callback), or a promise is never resolved.`
     );
   }
-  if (error.name === 'AssertionError' && (error.expected !== undefined || error.actual !== undefined)) {
-    const lines = [firstLine(message)];
-    if (error.expected !== undefined) lines.push(`expected: ${clip(show(error.expected))}`);
-    if (error.actual !== undefined) lines.push(`received: ${clip(show(error.actual))}`);
-    return lines.join('\n');
-  }
-  if (/ECONNREFUSED/.test(message) && !/TODO/.test(message)) {
-    return `${message}\n(Nothing was listening on that port: did your server start listening before the client connected?)`;
+  if (error.name === 'AssertionError') return explainAssertion(message, error);
+  if (/ECONNREFUSED/.test(message)) {
+    return `${message}\n(ECONNREFUSED: nothing was listening on that port. A client socket that fails to connect needs an 'error' listener; a server must be listening before clients connect.)`;
   }
   const name = error.name && !['Error', 'AssertionError', 'DeadlineError', 'BytesMismatchError'].includes(error.name) ? `${error.name}: ` : '';
   return name + message;
+}
+
+/**
+ * An assertion's failure. A test's own sentence comes first ("your server
+ * must ...: expected 0 to be greater than 0"); when there is one, the
+ * matcher's wording is dropped, and expected/received are kept only where
+ * they say more than true/false or a count.
+ */
+function explainAssertion(message: string, error: TestError): string {
+  const at = message.indexOf(': expected ');
+  const sentence = at > 0 ? message.slice(0, at) : '';
+  const matcher = at > 0 ? message.slice(at + 2) : firstLine(message);
+  const lines = [sentence || firstLine(matcher)];
+  const trivial = (v: unknown): boolean => v === undefined || typeof v === 'boolean' || typeof v === 'number' || v === 'true' || v === 'false' || /^[+-]?\d+$/.test(String(v));
+  const thrown = errorLike(error.actual);
+  if (thrown) {
+    // e.g. rejects.toThrow(RangeError) when the code timed out or hit its TODO.
+    lines.push(`instead, this happened: ${thrown}`);
+  } else if (!(sentence && trivial(error.expected) && trivial(error.actual)) && (error.expected !== undefined || error.actual !== undefined)) {
+    if (sentence && !/^expected .* to (deeply )?(equal|be|strictly equal)/.test(matcher)) lines.push(clip(firstLine(matcher)));
+    if (error.expected !== undefined) lines.push(`expected: ${clip(show(error.expected))}`);
+    if (error.actual !== undefined) lines.push(`received: ${clip(show(error.actual))}`);
+  }
+  return lines.join('\n');
+}
+
+/** "Name: message" when `value` is a serialized error, else undefined. */
+function errorLike(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || !('message' in value)) return undefined;
+  const { name, message } = value as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return undefined;
+  return typeof name === 'string' && name !== 'Error' ? `${name}: ${message}` : message;
+}
+
+/**
+ * Errors that escaped every test: each kind said once, with how often it
+ * happened, which test was running, and what usually causes it.
+ */
+export function explainUnhandled(errors: TestError[], dir: string, root: string): string[] {
+  const counts = new Map<string, number>();
+  for (const error of errors) {
+    const rejection = error.type === 'Unhandled Rejection';
+    const kind = rejection
+      ? 'A promise was rejected and nothing caught it (an await without try/catch, or a promise nobody awaits)'
+      : "An error was thrown that nothing handled (often an 'error' event with no listener)";
+    const during = typeof error.VITEST_TEST_NAME === 'string' ? ` during "${error.VITEST_TEST_NAME}"` : '';
+    const where = whereInside(error, dir, root);
+    const message = explain(error);
+    const why = /write after end|ERR_STREAM_WRITE_AFTER_END|EPIPE/.test(message)
+      ? "\n(Nothing can be written after end(). When the other side ends, Node ends your side too, unless the socket was created with allowHalfOpen: true.)"
+      : '';
+    const text = `${kind}${during}:\n${message}${why}${where ? `\n(at ${where})` : ''}`;
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return [...counts].map(([text, n]) => (n > 1 ? text.replace(':\n', ` (${n} times):\n`) : text));
 }
 
 /** The first stack frame inside `dir` (the learner's files), as 'file.ts:line:column'. */

@@ -6,7 +6,7 @@ import { createVitest, type Reporter, type Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
 import { lessonTestOptions, targetPlugin } from '../target.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
-import { explain, whereInside } from './messages.ts';
+import { explain, explainUnhandled, whereInside } from './messages.ts';
 import { findSyntaxError } from './syntax.ts';
 import { type Analysis, Analyzer } from './analyzer.ts';
 import { type Diagnostic, type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
@@ -182,9 +182,11 @@ export class CheckSession {
     const errors = [
       ...(run.stalled?.has(testFile) ? [stallMessage(exercise)] : []),
       ...(module?.errors() ?? []).map((e) => explain(e as TestError)),
-      ...run.unhandled
-        .filter((e) => !e.VITEST_TEST_PATH || e.VITEST_TEST_PATH === testFile)
-        .map((e) => `An error was thrown that nothing handled:\n${explain(e)}` + atWhere(e, learnerDir, workbook.root)),
+      ...explainUnhandled(
+        run.unhandled.filter((e) => !e.VITEST_TEST_PATH || e.VITEST_TEST_PATH === testFile),
+        learnerDir,
+        workbook.root,
+      ),
     ];
     const tests: TestVerdict[] = [];
     for (const test of module?.children.allTests() ?? []) {
@@ -216,11 +218,6 @@ function taskOf(test: TestCase): number | undefined {
     if (match) return Number(match[1]);
   }
   return undefined;
-}
-
-function atWhere(error: TestError, dir: string, root: string): string {
-  const where = whereInside(error, dir, root);
-  return where ? `\n(at ${where})` : '';
 }
 
 function stallMessage(exercise: Exercise): string {

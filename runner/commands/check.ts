@@ -38,7 +38,10 @@ Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
     const json = toResultsJson(results);
     if (typeof values.out === 'string') writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
     if (values.json) say(JSON.stringify(json, null, 2));
-    else reportResults(results);
+    else {
+      reportResults(results);
+      if (json.status === 'pass' && !target) sayWhatNext(workbook);
+    }
     return json.status === 'pass' ? 0 : 1;
   },
 });
@@ -73,6 +76,13 @@ export function recordResults(workbook: Workbook, results: ExerciseResult[]): vo
       if (r.status === 'pass') state.done.push(r.exercise.id);
     }
   });
+}
+
+/** After a pass: the next exercise to do, or the end of the workbook. */
+function sayWhatNext(workbook: Workbook): void {
+  const next = currentExercise(workbook, readState(workbook.root));
+  if (next) say(`Next: ${style.bold(next.name)} (lesson ${next.lesson.number}, task ${next.task}). Run ${style.cyan(`npx workbook check ${next.name}`)}, or ${style.cyan('npm start')} to re-check on every save.`);
+  else say(style.green('Every exercise passes. Well done!'));
 }
 
 export function reportResults(results: ExerciseResult[]): void {

@@ -69,7 +69,7 @@ export function expectBytes(actual: Uint8Array | string, expected: Uint8Array | 
   const a = typeof actual === 'string' ? Buffer.from(actual) : actual;
   const e = typeof expected === 'string' ? Buffer.from(expected) : expected;
   const diff = hexDiff(a, e);
-  if (diff) throw new BytesMismatchError(`${what} differ from what was expected: ${diff}`);
+  if (diff) throw new BytesMismatchError(`${what}: not the bytes expected; ${diff}`);
 }
 
 function plural(n: number, noun: string): string {

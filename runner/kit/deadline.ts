@@ -36,7 +36,8 @@ export function withDeadline<T>(promise: Promise<T>, { ms = DEFAULT_DEADLINE_MS,
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const said = typeof message === 'function' ? message() : message;
-      reject(new DeadlineError(`${said} within ${formatMs(ms)}`));
+      // "never replied within 2 s" reads well; after a full sentence, the wait goes in brackets.
+      reject(new DeadlineError(/[.?!)]$/.test(said.trim()) ? `${said.trim()} (waited ${formatMs(ms)})` : `${said} within ${formatMs(ms)}`));
     }, ms);
     timer.unref();
   });

@@ -177,12 +177,13 @@ describe('expectBytes', () => {
     }
     expect(thrown).toBeInstanceOf(BytesMismatchError);
     expect((thrown as Error).name).toBe('BytesMismatchError');
-    expect((thrown as Error).message).toBe(`the echo of "hello" differ from what was expected: ${hexDiff(b('hallo'), b('hello'))}`);
+    const diff = hexDiff(b('hallo'), b('hello'));
+    expect((thrown as Error).message).toBe(`the echo of "hello": not the bytes expected; ${diff}`);
   });
 
   it('calls them "the bytes" when not told what they are', () => {
     expect(() => expectBytes('hel', 'hello')).toThrow(
-      /^the bytes differ from what was expected: the received bytes stop after 3 bytes; 2 more were expected\./,
+      /^the bytes: not the bytes expected; the received bytes stop after 3 bytes; 2 more were expected\./,
     );
   });
 

@@ -74,6 +74,11 @@ describe('withDeadline', () => {
     expect((seen.value as Error).message).toBe('the operation did not finish within 2 s');
   });
 
+  it('puts the wait in brackets after a message that is a whole sentence', async () => {
+    const error = await withDeadline(new Promise(() => {}), { ms: 20, message: 'did it call end()? This server replies only after the request ends.' }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('did it call end()? This server replies only after the request ends. (waited 20 ms)');
+  });
+
   it('adds "within <duration>" to the message it is given', async () => {
     const error = await withDeadline(never(), { ms: 20, message: 'your server never replied' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadlineError);

@@ -1,0 +1,38 @@
+// How the runner words vitest's errors for a learner.
+import { describe, expect, it } from 'vitest';
+import type { TestError } from '@vitest/utils';
+import { explain as explainError } from '../../runner/check/messages.ts';
+
+// vitest sends some values (a thrown error as `actual`) as plain objects.
+const explain = (error: Record<string, unknown>): string => explainError(error as unknown as TestError);
+
+describe('explain', () => {
+  it('shows the TODO of an unwritten starter, whatever the assertion was', () => {
+    const error = { name: 'AssertionError', message: 'expected Error: TODO: write push (task… to be an instance of LineTooLongError', actual: { message: 'TODO: write push (task 1 in lessons/02-x/README.md)' } };
+    expect(explain(error)).toBe('TODO: write push (task 1 in lessons/02-x/README.md)\n(This part is not written yet.)');
+  });
+
+  it("keeps a test's own sentence and drops a comparison's trivial numbers", () => {
+    const error = { name: 'AssertionError', message: "your server does not listen for 'error': expected 0 to be greater than 0", expected: '0', actual: '0' };
+    expect(explain(error)).toBe("your server does not listen for 'error'");
+  });
+
+  it('drops true/false from a boolean check that has a sentence', () => {
+    const error = { name: 'AssertionError', message: 'idleMs 0 must throw a RangeError, but it returned a server: expected false to be true // Object.is equality', expected: 'true', actual: 'false' };
+    expect(explain(error)).toBe('idleMs 0 must throw a RangeError, but it returned a server');
+  });
+
+  it('keeps expected and received where they say something', () => {
+    const error = { name: 'AssertionError', message: 'the reply to "first": expected [ \'one\', \'two\' ] to deeply equal [ \'one\' ]', expected: "[ 'one' ]", actual: "[ 'one', 'two' ]" };
+    expect(explain(error)).toBe("the reply to \"first\"\nexpected: [ 'one' ]\nreceived: [ 'one', 'two' ]");
+  });
+
+  it('says what happened instead when an error of another kind was thrown', () => {
+    const error = { name: 'AssertionError', message: 'expected error to be instance of RangeError', expected: 'RangeError', actual: { name: 'DeadlineError', message: 'the request was still pending within 1 s' } };
+    expect(explain(error)).toBe('expected error to be instance of RangeError\ninstead, this happened: DeadlineError: the request was still pending within 1 s');
+  });
+
+  it('turns a test timeout into a sentence about waiting', () => {
+    expect(explain({ name: 'Error', message: 'Test timed out in 10000ms.' })).toMatch(/^This test did not finish within 10 s\. Your code may be waiting/);
+  });
+});
