@@ -28,14 +28,15 @@ async function wall(file: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 
 async function checkOverhead(): Promise<void> {
   const test = 'lessons/01-socket-basics/echo-server.test.ts';
-  const cache = join(root, '.workbook', 'typecheck-cache.json');
-  const times: Record<string, number[]> = { vitest: [], npxVitest: [], check: [], checkNoTypes: [], checkColdTypes: [] };
+  const cache = join(root, '.workbook', 'analysis-cache.json');
+  const times: Record<string, number[]> = { vitest: [], npxVitest: [], npxCheck: [], check: [], checkNoTypes: [], checkColdTypes: [] };
   // The same tests against the reference solution: nothing is recorded in the learner's progress.
   const env = { WORKBOOK_TARGET: 'solutions' };
   await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']); // warm the disk cache
   for (let i = 0; i < ROUNDS; i++) {
     times.vitest!.push(await wall(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'lessons', test], env));
     times.npxVitest!.push(await wall('npx', ['vitest', 'run', '--project', 'lessons', test], env));
+    times.npxCheck!.push(await wall('npx', ['workbook', 'check', 'echo-server', '--target', 'solutions']));
     times.checkNoTypes!.push(await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions', '--no-types']));
     times.check!.push(await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']));
     rmSync(cache, { force: true });
@@ -43,11 +44,16 @@ async function checkOverhead(): Promise<void> {
   }
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<string, number>;
   console.log(`check echo-server vs vitest run of its test file (median of ${ROUNDS}, interleaved):`);
-  console.log(`  node vitest.mjs run           ${m.vitest!.toFixed(0)} ms`);
-  console.log(`  npx vitest run                ${m.npxVitest!.toFixed(0)} ms`);
-  console.log(`  workbook check --no-types     ${m.checkNoTypes!.toFixed(0)} ms   ${(m.checkNoTypes! / m.vitest!).toFixed(2)}x vitest`);
-  console.log(`  workbook check (types cached) ${m.check!.toFixed(0)} ms   ${(m.check! / m.vitest!).toFixed(2)}x vitest`);
-  console.log(`  workbook check (types cold)   ${m.checkColdTypes!.toFixed(0)} ms   ${(m.checkColdTypes! / m.vitest!).toFixed(2)}x vitest`);
+  const row = (label: string, ms: number, base?: number): void =>
+    console.log(`  ${label.padEnd(32)} ${ms.toFixed(0).padStart(5)} ms${base ? `   ${(ms / base).toFixed(2)}x` : ''}`);
+  console.log('  the same way in, via npx:');
+  row('npx vitest run', m.npxVitest!);
+  row('npx workbook check', m.npxCheck!, m.npxVitest);
+  console.log('  node directly (no npx start-up), against node vitest.mjs run:');
+  row('node vitest.mjs run', m.vitest!);
+  row('workbook check --no-types', m.checkNoTypes!, m.vitest);
+  row('workbook check (analysis cached)', m.check!, m.vitest);
+  row('workbook check (analysis cold)', m.checkColdTypes!, m.vitest);
 }
 
 async function watchLatency(): Promise<void> {
