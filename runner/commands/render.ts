@@ -1,7 +1,7 @@
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineCommand } from '../command.ts';
 import { CLIError } from '../errors.ts';
-import { say } from '../output.ts';
+import { say, shown } from '../output.ts';
 import { statePath } from '../state.ts';
 import { loadWorkbook } from '../workbook.ts';
 
@@ -18,8 +18,8 @@ export default defineCommand({
     const { renderSite, RenderError } = await import('../render/index.ts');
     try {
       const { pages, bytes, ms } = await renderSite({ lessonsDir: workbook.lessonsDir, outDir, statePath: statePath(workbook.root) });
-      say(`Rendered ${pages} pages (${(bytes / 1024).toFixed(0)} KiB) to ${relative(process.cwd(), outDir) || '.'} in ${ms.toFixed(0)} ms.`);
-      say(`Open ${join(relative(process.cwd(), outDir) || '.', 'index.html')} in a browser.`);
+      say(`Rendered ${pages} pages (${(bytes / 1024).toFixed(0)} KiB) to ${shown(process.cwd(), outDir)} in ${ms.toFixed(0)} ms.`);
+      say(`Open ${shown(process.cwd(), join(outDir, 'index.html'))} in a browser.`);
       return 0;
     } catch (error) {
       if (error instanceof RenderError) throw new CLIError(error.message, 1);
