@@ -31,8 +31,8 @@ describe('Task 1: a TCP echo server', () => {
     const port = await kit.listen(createEchoServer());
     const clients = await Promise.all([1, 2, 3].map(() => kit.connect(port)));
     clients.forEach((c, i) => c.write(`client ${i}`));
-    const echoes = await Promise.all(clients.map((c) => readExactly(c, 8)));
-    expect(echoes.map(String)).toEqual(['client 0', 'client 1', 'client 2']);
+    const echoes = await Promise.all(clients.map((c, i) => readExactly(c, 8, { message: `client ${i} sent "client ${i}" but never got all of its echo back` })));
+    expect(echoes.map(String), "what each client got back: its own bytes, never another client's").toEqual(['client 0', 'client 1', 'client 2']);
   });
 
   it('echoes everything, then ends its side, when the client ends its side', async () => {
@@ -60,6 +60,10 @@ describe('Task 1: a TCP echo server', () => {
 
     const polite = await kit.connect(port);
     polite.write('still there?');
-    expectBytes(await readExactly(polite, 12), 'still there?', 'the echo after a reset');
+    expectBytes(
+      await readExactly(polite, 12, { message: 'your server stopped echoing after one client reset its connection' }),
+      'still there?',
+      'the echo after a reset',
+    );
   });
 });

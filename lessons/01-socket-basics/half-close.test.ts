@@ -61,7 +61,7 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     const client = await kit.connect(proxy.port);
     client.end('hello, world');
     expectBytes(await readUntilEnd(client), '12:hello, world', 'the reply (length:request, as handle() saw it)');
-    expect(calls, 'handle() should be called exactly once per connection').toBe(1);
+    expect(calls, `handle() should be called exactly once per connection, not ${calls} times: call it once, on 'end', with all the bytes`).toBe(1);
   });
 
   it('passes an empty request to handle() when the client ends at once', async () => {
@@ -110,14 +110,16 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     client.on('data', (chunk: Buffer) => received.push(chunk));
     client.write(Buffer.alloc(1_001, 0x61)); // one byte too many, and the client does not end
     await nextEvent(client, 'close', {
-      message: 'your server kept a connection open after receiving 1,001 bytes with maxRequestBytes 1,000: destroy it as soon as the limit is passed, without waiting for the end',
+      message: 'your server kept a connection open after receiving 1,001 bytes with maxRequestBytes 1,000: destroy it as soon as the limit is passed, without waiting for the end.',
     });
-    expect(calls, 'handle() must not be called for a request over the limit').toBe(0);
-    expect(Buffer.concat(received).length, 'no reply should be sent for a request over the limit').toBe(0);
+    expect(calls, `handle() must not be called for a request over the limit, but it was called ${calls} times`).toBe(0);
+    const replied = Buffer.concat(received).length;
+    expect(replied, `no reply should be sent for a request over the limit, but ${replied} bytes came`).toBe(0);
 
     const next = await kit.connect(port);
     next.end(Buffer.alloc(1_000, 0x62)); // exactly the limit is fine
-    expect((await readUntilEnd(next)).length, 'a request of exactly maxRequestBytes should be answered').toBe(1_000);
+    const answer = await readUntilEnd(next, { message: 'your server never answered a request of exactly maxRequestBytes (1,000 bytes)' });
+    expect(answer.length, `a request of exactly maxRequestBytes (1,000 bytes) should be answered in full (the handler sends it back), but ${answer.length} bytes came`).toBe(1_000);
   });
 
   it('closes the connection without a reply when handle() rejects, and keeps serving', async () => {
@@ -133,7 +135,7 @@ describe('Task 3: a server that replies after the client half-closes', () => {
       if (error instanceof DeadlineError) throw error;
       return Buffer.alloc(0); // reset by the server: no reply, as expected
     });
-    expect(reply.length, 'no reply bytes should be sent when handle() rejects').toBe(0);
+    expect(reply.length, `no reply bytes should be sent when handle() rejects, but ${reply.length} came`).toBe(0);
 
     const good = await kit.connect(port);
     good.end('good');

@@ -27,7 +27,7 @@ async function connectTo(server: Server, options: { allowHalfOpen?: boolean } = 
 }
 
 const neverClosed = (idleMs: number): string =>
-  `your server never closed a client that was silent for ${idleMs} ms. socket.setTimeout() only emits 'timeout'; closing the socket is up to you`;
+  `your server never closed a client that was silent for ${idleMs} ms. socket.setTimeout() only emits 'timeout'; closing the socket is up to you.`;
 
 describe('Task 4: an echo server with an idle timeout', () => {
   it('echoes like the server of task 1', async () => {
@@ -54,7 +54,7 @@ describe('Task 4: an echo server with an idle timeout', () => {
     const { serverSide } = await connectTo(createIdleEchoServer(IDLE_MS), { allowHalfOpen: true });
     await nextEvent(serverSide, 'close', {
       ms: HANG_UP_DEADLINE_MS,
-      message: `the connection of a client silent for ${IDLE_MS} ms stayed open. If you called end(), it waits for the client's own end, which never comes: use destroy()`,
+      message: `the connection of a client silent for ${IDLE_MS} ms stayed open. If you called end(), it waits for the client's own end, which never comes: use destroy().`,
     });
   });
 

@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server, type Socket } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectBytes, nextEvent, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { request } from './request-client.ts';
@@ -38,10 +39,19 @@ async function rejectionOf(promise: Promise<Buffer>, when: string, ms = 2_000): 
     ),
     { ms, message: `your request() neither resolved nor rejected when ${when}` },
   );
-  if ('reply' in outcome) throw new Error(`your request() resolved with ${outcome.reply.length} bytes when ${when}; it should reject`);
+  if ('reply' in outcome) throw new Error(`your request() resolved with ${describeReply(outcome.reply)} when ${when}; it should reject`);
   const { error } = outcome;
   if (!(error instanceof Error)) throw new Error(`your request() rejected with ${String(error)}, not an Error, when ${when}`);
+  if (error.message.startsWith('TODO:')) throw error; // the starter: its TODO says what to do
   return error;
+}
+
+/** What request() resolved with, in a few words: "a Buffer of 1 byte", never the bytes themselves. */
+function describeReply(reply: unknown): string {
+  const count = (n: number, noun: string): string => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+  if (Buffer.isBuffer(reply)) return `a Buffer of ${count(reply.length, 'byte')}`;
+  if (typeof reply === 'string') return `a string of ${count(reply.length, 'character')}`;
+  return inspect(reply, { depth: 0, maxStringLength: 40, breakLength: Infinity });
 }
 
 /** Checks an error's code, quoting the whole error when the code is wrong. */
@@ -73,6 +83,27 @@ function watchClientSocket(): { socket: () => Socket | undefined } {
   watching.push(() => unsubscribe('net.client.socket', onSocket));
   return { socket: () => seen };
 }
+
+/**
+ * Counts every socket the code under test opens with net.connect() (seen
+ * through the same channel). Each gets an 'error' listener at once, so a
+ * connection that should never have been made cannot crash the test run,
+ * and is destroyed after the test.
+ */
+function watchClientSockets(): { count: () => number } {
+  const seen: Socket[] = [];
+  const onSocket = (message: unknown): void => {
+    const { socket } = message as { socket: Socket };
+    socket.on('error', () => {});
+    seen.push(socket);
+  };
+  subscribe('net.client.socket', onSocket);
+  watching.push(() => {
+    unsubscribe('net.client.socket', onSocket);
+    for (const socket of seen) socket.destroy();
+  });
+  return { count: () => seen.length };
+}
 const watching: Array<() => void> = [];
 afterEach(() => {
   for (const stop of watching.splice(0)) stop();
@@ -91,7 +122,7 @@ describe('Task 2: a request client', () => {
     const port = await kit.listen(serverThat((socket, got) => socket.end(got)));
     const reply = await withDeadline(request(port, payload, { timeoutMs: 5_000 }), {
       ms: 2_500,
-      message: 'your request() never resolved: did it call end() after sending? This server replies only after the end of the request',
+      message: 'your request() never resolved: did it call end() after sending? This server replies only after the end of the request.',
     });
     expectBytes(reply, payload, 'the reply (the server sends back the request it received)');
   });
@@ -105,8 +136,8 @@ describe('Task 2: a request client', () => {
   it('resolves with an empty Buffer when the server ends without a word', async () => {
     const port = await kit.listen(serverThat((socket) => socket.end()));
     const reply = await withDeadline(request(port, Buffer.from('anyone?'), { timeoutMs: 2_000 }), { ms: 3_000, message: 'your request() never resolved when the server ended without replying' });
-    expect(Buffer.isBuffer(reply), 'request() should resolve with a Buffer').toBe(true);
-    expect(reply.length, 'an empty reply is a valid reply, not an error').toBe(0);
+    expect(Buffer.isBuffer(reply), `request() should resolve with a Buffer, not ${describeReply(reply)}`).toBe(true);
+    expect(reply.length, `an empty reply is a valid reply: resolve with an empty Buffer, not ${describeReply(reply)}`).toBe(0);
   });
 
   it('joins a reply that arrives in several pieces', async () => {
@@ -226,18 +257,40 @@ describe('Task 2: a request client', () => {
     expectDestroyed(watch);
   });
 
-  it('rejects with a RangeError, without throwing, for a port out of range or a bad timeout', async () => {
-    for (const [port, options, what] of [
+  it('rejects with a RangeError, before connecting and without throwing, for a port out of range or a bad timeout', async () => {
+    // A server of the test's own, for the case whose port is valid: if
+    // request() connected before checking timeoutMs, the connection lands here.
+    const arrived: Array<number | undefined> = [];
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      arrived.push(socket.remotePort);
+    });
+    const port = await kit.listen(server);
+    const opened = watchClientSockets();
+    for (const [badPort, options, what] of [
       [70_000, {}, 'port 70000'],
       [0, {}, 'port 0'],
-      [7, { timeoutMs: -1 }, 'timeoutMs -1'],
+      [port, { timeoutMs: -1 }, 'timeoutMs -1'],
     ] as const) {
       let promise: Promise<Buffer> | undefined;
       expect(() => {
-        promise = request(port, Buffer.from('x'), options);
+        promise = request(badPort, Buffer.from('x'), options);
       }, `request() should return a rejected promise for ${what}, not throw`).not.toThrow();
       const error = await rejectionOf(promise!, `called with ${what}`);
       expect(error, `request() should reject with a RangeError for ${what}, got: ${error.message}`).toBeInstanceOf(RangeError);
+      expect(
+        opened.count(),
+        `request() rejected with a RangeError for ${what}, but only after calling connect(): check the port and every option first, and connect only when all are valid`,
+      ).toBe(0);
     }
+    // A connection made now reaches the server after any that request() started earlier.
+    const probe = await kit.connect(port);
+    for (let i = 0; i < 10 && !arrived.includes(probe.localPort); i++) {
+      await nextEvent(server, 'connection', { message: "the test's own connection never reached the test's server" });
+    }
+    expect(
+      arrived.length - 1,
+      'request() connected to the server although timeoutMs was -1: check every option first, and connect only when all are valid',
+    ).toBe(0);
   });
 });

@@ -24,7 +24,8 @@ function receive(socket: Socket, n: number, message: string): Promise<Array<{ da
     };
     socket.on('message', onMessage);
   });
-  return withDeadline(all, { message: () => `${message} (${got.length} of ${n} replies came)` }).finally(() => socket.off('message', onMessage));
+  const came = (): string => (n === 1 ? 'no reply came' : `${got.length} of ${n} replies came`);
+  return withDeadline(all, { message: () => `${message} (${came()})` }).finally(() => socket.off('message', onMessage));
 }
 
 /** Sends one datagram to the server and resolves with the first reply. */
@@ -47,7 +48,7 @@ describe('Task 5: a UDP echo server that shouts back', () => {
     client.send('hello', port, HOST);
     const [{ data, from }] = await reply;
     expectBytes(data, 'HELLO', 'the reply to "hello"');
-    expect(from.port, "the reply should come from the server's own port").toBe(port);
+    expect(from.port, `the reply should come from the server's own port (${port}), not ${from.port}: send it with the socket that received the request`).toBe(port);
   });
 
   it('answers each datagram with its own datagram: 3 in, 3 out', async () => {
@@ -80,7 +81,10 @@ describe('Task 5: a UDP echo server that shouts back', () => {
     const port = await startServer();
     const client = await kit.udp();
     const reply = await ask(client, port, request);
-    expect(reply.length, `a reply must never be larger than its request (${request.length} bytes in, ${reply.length} out)`).toBeLessThanOrEqual(request.length);
+    expect(
+      reply.length,
+      `a reply must never be larger than its request (${request.length} ${request.length === 1 ? 'byte' : 'bytes'} in, ${reply.length} out): upper-case the bytes a-z (0x61 to 0x7a), not the text`,
+    ).toBeLessThanOrEqual(request.length);
     expectBytes(reply, shout(request), 'the reply (only the bytes a-z change)');
   });
 
@@ -88,7 +92,7 @@ describe('Task 5: a UDP echo server that shouts back', () => {
     const port = await startServer();
     const client = await kit.udp();
     const reply = await ask(client, port, new Uint8Array(0), 'your server never answered an empty datagram: in UDP, 0 bytes is a message, not the end of a stream');
-    expect(reply.length, 'the reply to an empty datagram').toBe(0);
+    expect(reply.length, `the reply to an empty datagram must be empty, but it holds ${reply.length} bytes`).toBe(0);
   });
 
   it('drops a datagram over maxPayload, and answers the next one', async () => {
@@ -107,7 +111,8 @@ describe('Task 5: a UDP echo server that shouts back', () => {
   it('uses maxPayload 1,472 by default', async () => {
     const port = await startServer();
     const client = await kit.udp();
-    expect((await ask(client, port, Buffer.alloc(1_472, 0x2e), 'your server never answered 1,472 bytes')).length).toBe(1_472);
+    const reply = await ask(client, port, Buffer.alloc(1_472, 0x2e), 'your server never answered 1,472 bytes, which the default maxPayload allows');
+    expect(reply.length, `the reply to 1,472 bytes must be 1,472 bytes long, not ${reply.length}`).toBe(1_472);
     const next = receive(client, 1, 'your server stopped answering after 1,473 bytes');
     client.send(Buffer.alloc(1_473, 0x2e), port, HOST);
     client.send('after', port, HOST);
@@ -119,7 +124,13 @@ describe('Task 5: a UDP echo server that shouts back', () => {
     const client = await kit.udp();
     const request = Buffer.alloc(65_507);
     for (let i = 0; i < request.length; i++) request[i] = (i * 7) & 0xff;
-    expectBytes(await ask(client, port, request, 'your server never answered a 65,507-byte datagram'), shout(request), 'the reply to 65,507 bytes');
+    const reply = await ask(
+      client,
+      port,
+      request,
+      'your server never answered a 65,507-byte datagram (a reply larger than 65,507 bytes makes send() fail with EMSGSIZE: upper-case bytes, not text)',
+    );
+    expectBytes(reply, shout(request), 'the reply to 65,507 bytes');
   });
 
   it.each([[-1], [1.5], [65_508], [Number.NaN]])('refuses maxPayload %s with a RangeError', (maxPayload) => {

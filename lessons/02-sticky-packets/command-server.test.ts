@@ -168,7 +168,7 @@ describe('Task 5: the command server refuses bad requests', () => {
     const { client, ran } = await start();
     client.write(Buffer.concat([Buffer.from([0x68, 0xff, 0xfe, 0x0a]), Buffer.from('hello\n')]));
     await expectReply(client, 'error request is not valid UTF-8\nout hello\nexit 0\n', 'the reply to bytes 68 ff fe, then to "hello"');
-    expect(ran).toEqual(['fake-hello']);
+    expect(ran, 'what your server ran: "hello" only, nothing for the line that is not valid UTF-8').toEqual(['fake-hello']);
   });
 
   it('answers the commands before a request line over 4096 bytes, then says why and closes', async () => {
@@ -256,9 +256,22 @@ describe('Task 5: the command server with real commands', () => {
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const proxy = await startProxy(kit, port, { toServer: { chunker: bytewise }, toClient: { chunker: bytewise } });
     const client = new RemoteClient(await kit.connect(proxy.port));
-    const within = { ms: 5_000, message: 'no reply came through the proxy' };
-    expect(await withDeadline(client.run('hello'), within)).toEqual({ stdout: ['hello'], stderr: [], exitCode: 0 });
-    expect(await withDeadline(client.run('fails'), within)).toEqual({ stdout: [], stderr: ['bad'], exitCode: 3 });
-    await expect(withDeadline(client.run('nope'), within)).rejects.toThrow(CommandError);
+    const within = (command: string) => ({ ms: 5_000, message: `no reply to ${JSON.stringify(command)} came back through the proxy` });
+    expect(await withDeadline(client.run('hello'), within('hello')), 'the result of "hello"').toEqual({ stdout: ['hello'], stderr: [], exitCode: 0 });
+    expect(await withDeadline(client.run('fails'), within('fails')), 'the result of "fails", which prints "bad" on stderr and exits with code 3').toEqual({
+      stdout: [],
+      stderr: ['bad'],
+      exitCode: 3,
+    });
+    const refused = await withDeadline(
+      client.run('nope').then(
+        () => 'it resolved',
+        (error: unknown) => error,
+      ),
+      within('nope'),
+    );
+    if (refused instanceof Error && refused.message.startsWith('TODO:')) throw refused; // the starter of task 2: its TODO says what to do
+    const said = refused instanceof Error ? `it rejected with ${refused.name}: ${refused.message}` : String(refused);
+    expect(refused instanceof CommandError, `"nope" is not in the allowlist: run("nope") must reject with a CommandError, but ${said}`).toBe(true);
   });
 });

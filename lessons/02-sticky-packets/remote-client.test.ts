@@ -37,13 +37,47 @@ function run(client: RemoteClient, command: string): Promise<CommandResult> {
 /** Waits for a command's result, with a deadline that explains what went wrong. */
 function resultOf(promise: Promise<CommandResult>, command: string): Promise<CommandResult> {
   return withDeadline(promise, {
-    message: `run(${JSON.stringify(command)}) never finished, although its whole reply was delivered: your client is still waiting for a 'data' event`,
+    message: `run(${JSON.stringify(command)}) never finished, although its whole reply was delivered: your client is still waiting for a 'data' event.`,
   });
 }
 
-/** Waits for a command to fail, with a short deadline: a refusal should be immediate. */
-function failureOf(promise: Promise<unknown>, what: string): Promise<unknown> {
-  return withDeadline(promise, { ms: 1_000, message: `${what}, but the promise from run() was still pending` });
+type ErrorClass<E extends Error> = new (...args: never[]) => E;
+
+/**
+ * Waits (1 s at most: a refusal should be immediate) for a promise from
+ * run() to reject with an `expected` error, and returns that error. If it
+ * does not, fails with a sentence that starts with `situation` and says
+ * what happened instead: still pending, resolved, or another error.
+ */
+async function expectRejection<E extends Error>(promise: Promise<unknown>, expected: ErrorClass<E>, situation: string): Promise<E> {
+  const pending = Symbol('pending');
+  const outcome = await Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<typeof pending>((resolve) => setTimeout(resolve, 1_000, pending).unref()),
+  ]);
+  const must = `${situation}: run() must reject with a ${expected.name}`;
+  if (outcome === pending) throw new Error(`${must}, but its promise was still pending after 1 s`);
+  if ('value' in outcome) throw new Error(`${must}, but it resolved with ${describeResult(outcome.value)}`);
+  const { error } = outcome;
+  if (error instanceof expected) return error;
+  if (error instanceof Error && error.message.startsWith('TODO:')) throw error; // the starter: its TODO says what to do
+  const what = error instanceof Error ? `${error.name}: ${clip(error.message)}` : clip(String(error));
+  throw new Error(`${must}, but it rejected with ${what}`);
+}
+
+/** A result in a few words, never its lines: they may be kilobytes long. */
+function describeResult(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const { stdout, stderr, exitCode } = value as Partial<CommandResult>;
+  const lines = (list: unknown): string => (Array.isArray(list) ? `${list.length} ${list.length === 1 ? 'line' : 'lines'}` : String(list));
+  return `{ stdout: ${lines(stdout)}, stderr: ${lines(stderr)}, exitCode: ${String(exitCode)} }`;
+}
+
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
 
 const hello = reply(['hello', 'world']);
@@ -54,7 +88,8 @@ describe('Task 2: a command client that reads whole replies', () => {
     for (const [name, chunks] of standardChunkings(hello, seed)) {
       const { peer, client } = connect();
       const result = run(client, 'hello');
-      expectBytes(await peer.waitForBytes(6), 'hello\n', 'what your client sent for run("hello")');
+      const sent = await peer.waitForBytes(6, { message: () => `run("hello") should send the 6 bytes "hello\\n", but your client wrote ${peer.received.length}` });
+      expectBytes(sent, 'hello\n', 'what your client sent for run("hello")');
       await peer.deliver(chunks);
       expect(await resultOf(result, 'hello'), `the result when the reply arrives ${name}`).toEqual(helloResult);
     }
@@ -73,7 +108,10 @@ describe('Task 2: a command client that reads whole replies', () => {
     const { peer, client } = connect();
     const first = run(client, 'first');
     const second = run(client, 'second');
-    expectBytes(await peer.waitForBytes(13), 'first\nsecond\n', 'the two commands, in order');
+    const sent = await peer.waitForBytes(13, {
+      message: () => `run("first") then run("second") should send the 13 bytes "first\\nsecond\\n" at once, without waiting for a reply, but your client wrote ${peer.received.length}`,
+    });
+    expectBytes(sent, 'first\nsecond\n', 'the two commands, in order');
     await peer.deliver([Buffer.concat([reply(['one']), reply(['two'])])]);
     expect(await resultOf(first, 'first'), 'the reply to "first"').toEqual({ stdout: ['one'], stderr: [], exitCode: 0 });
     expect(await resultOf(second, 'second'), 'the reply to "second" (it came in the same chunk as the reply to "first")').toEqual({
@@ -115,14 +153,22 @@ describe('Task 2: a command client that reads whole replies', () => {
     const { peer, client } = connect();
     const result = run(client, 'greet');
     await peer.deliver([bytes.subarray(0, 6), bytes.subarray(6)]);
-    expect(await resultOf(result, 'greet')).toEqual({ stdout: ['你好'], stderr: [], exitCode: 0 });
+    expect(await resultOf(result, 'greet'), 'the result when a chunk ends after e4 bd, the first 2 of the 3 bytes of 你 (decode a line only once it is whole)').toEqual({
+      stdout: ['你好'],
+      stderr: [],
+      exitCode: 0,
+    });
   });
 
   it('returns stderr lines and a failing exit code', async () => {
     const { peer, client } = connect();
     const result = run(client, 'check');
     await peer.deliver(fixedSize(reply(['partial'], { stderr: ['disk is full', 'gave up'], exitCode: 2 }), 3));
-    expect(await resultOf(result, 'check')).toEqual({ stdout: ['partial'], stderr: ['disk is full', 'gave up'], exitCode: 2 });
+    expect(await resultOf(result, 'check'), 'the result of "out partial", "err disk is full", "err gave up", "exit 2", in 3-byte chunks').toEqual({
+      stdout: ['partial'],
+      stderr: ['disk is full', 'gave up'],
+      exitCode: 2,
+    });
   });
 
   it('rejects with a CommandError on an "error" reply, and the next command still works', async () => {
@@ -130,22 +176,21 @@ describe('Task 2: a command client that reads whole replies', () => {
     const refused = run(client, 'rm -rf /');
     const next = run(client, 'hello');
     await peer.deliver(fixedSize(Buffer.concat([Buffer.from('error unknown command "rm -rf /"\n'), hello]), 5));
-    const error = await failureOf(refused.then(() => 'resolved'), 'the server answered "error ..."').catch((e: unknown) => e);
-    expect(error, 'run() must reject with a CommandError when the reply is an "error" line').toBeInstanceOf(CommandError);
-    expect((error as Error).message).toBe('unknown command "rm -rf /"');
+    const error = await expectRejection(refused, CommandError, 'the server answered \'error unknown command "rm -rf /"\'');
+    expect(error.message, 'the message of the CommandError: the text after "error "').toBe('unknown command "rm -rf /"');
     expect(await resultOf(next, 'hello'), 'an "error" reply ends that reply only; the connection goes on').toEqual(helloResult);
   });
 
   it('refuses a command that contains 0x0A, and sends nothing', async () => {
     const { peer, client } = connect();
     // "hello\nshutdown" would reach the server as two commands.
-    await expect(failureOf(client.run('hello\nshutdown'), 'a command with a 0x0A must be refused at once')).rejects.toThrow(RangeError);
+    await expectRejection(client.run('hello\nshutdown'), RangeError, 'the command "hello\\nshutdown" holds a 0x0A, so the server would read it as two commands');
     expect(peer.received.length, 'nothing may be sent for a refused command').toBe(0);
   });
 
   it('refuses a command longer than 4096 bytes, and sends nothing', async () => {
     const { peer, client } = connect();
-    await expect(failureOf(client.run('x'.repeat(4097)), 'a 4097-byte command must be refused at once')).rejects.toThrow(RangeError);
+    await expectRejection(client.run('x'.repeat(4097)), RangeError, 'the command is 4,097 bytes long, and a line may hold at most 4,096');
     expect(peer.received.length, 'nothing may be sent for a refused command').toBe(0);
   });
 });
@@ -156,18 +201,16 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     const first = run(client, 'first');
     const second = run(client, 'second');
     await peer.deliver([hello.subarray(0, 9)], { end: true });
-    await expect(failureOf(first, 'the server ended the connection in the middle of the reply'), 'the reply to "first" never ended').rejects.toThrow(
-      ProtocolError,
-    );
-    await expect(failureOf(second, 'the server ended the connection'), 'the reply to "second" never came').rejects.toThrow(ProtocolError);
-    await expect(failureOf(client.run('third'), 'the connection is closed'), 'a closed connection cannot run more commands').rejects.toThrow(ProtocolError);
+    await expectRejection(first, ProtocolError, 'the server ended the connection in the middle of the reply to "first" (after the 9 bytes "out hello", with no 0x0A)');
+    await expectRejection(second, ProtocolError, 'the server ended the connection before it replied to "second"');
+    await expectRejection(client.run('third'), ProtocolError, 'run("third") was called after the server had ended the connection');
   });
 
   it('rejects a reply line longer than 4096 bytes and closes the connection', async () => {
     const { peer, client } = connect();
     const result = run(client, 'flood');
     await peer.deliver(fixedSize(Buffer.from(`out ${'x'.repeat(5000)}\nexit 0\n`), 1000));
-    await expect(failureOf(result, 'the server sent a 5004-byte line')).rejects.toThrow(ProtocolError);
+    await expectRejection(result, ProtocolError, 'the server sent a line of 5,004 bytes, and a line may hold at most 4,096');
     expect(peer.destroyed, 'after a protocol error, close the connection (destroy it)').toBe(true);
   });
 
@@ -175,16 +218,16 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     const { peer, client } = connect();
     const result = run(client, 'hello');
     await peer.deliver(fixedSize(Buffer.from('hello there\nexit 0\n'), 4));
-    await expect(failureOf(result, 'the server sent "hello there", which is not a reply line')).rejects.toThrow(ProtocolError);
+    await expectRejection(result, ProtocolError, 'the server sent "hello there", which is not a reply line');
     expect(peer.destroyed, 'after a protocol error, close the connection (destroy it)').toBe(true);
   });
 
   it('gives up after timeoutMs and closes the connection, so a late reply cannot be mistaken for the next one', async () => {
     const { peer, client } = connect({ timeoutMs: 100 });
     const slow = run(client, 'slow');
-    await expect(failureOf(slow, 'no reply came within timeoutMs = 100')).rejects.toThrow(ProtocolError);
+    await expectRejection(slow, ProtocolError, 'no reply to "slow" came within timeoutMs = 100');
     expect(peer.destroyed, 'after a timeout, close the connection (destroy it)').toBe(true);
-    await expect(failureOf(client.run('next'), 'the connection was closed after a timeout')).rejects.toThrow(ProtocolError);
+    await expectRejection(client.run('next'), ProtocolError, 'run("next") was called after a timeout had closed the connection');
   });
 
   it('reads 5 MiB of output, then a clean reply to the next command', async () => {
@@ -196,8 +239,12 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     const second = run(client, 'hello');
     await peer.deliver(randomChunks(Buffer.concat([big, hello]), seed, 64 * 1024));
     const result = await withDeadline(first, { ms: 5_000, message: 'the 5 MiB reply never finished' });
-    expect(result.stdout.length, 'lines in the 5 MiB reply').toBe(lines.length);
-    expect(result.stdout.every((line, i) => line === lines[i]), 'every line of the 5 MiB reply, in order').toBe(true);
+    expect(
+      result.stdout.length,
+      `the 5 MiB reply holds ${lines.length.toLocaleString('en-US')} "out" lines, but your result has ${result.stdout.length}: a reply ends at its "exit" line, however many 'data' events it takes`,
+    ).toBe(lines.length);
+    const wrong = result.stdout.findIndex((line, i) => line !== lines[i]);
+    expect(wrong, `line ${wrong + 1} of the 5 MiB reply is not the line the server sent (each line is 1,019 copies of one digit)`).toBe(-1);
     expect(await resultOf(second, 'hello'), 'the reply after 5 MiB of output').toEqual(helloResult);
   });
 });
