@@ -33,7 +33,7 @@ describe('Task 1: lengths in network byte order', () => {
 
   it('reads at the start of a view, not of the memory under it', () => {
     const memory = hex('ff ff 00 00 00 07 ff');
-    expect(decodeLength(memory.subarray(2)), 'decodeLength of a subarray must start at its own first byte').toBe(7);
+    expect(decodeLength(memory.subarray(2)), 'decodeLength of a subarray must start at its own first byte (header.byteOffset), not at the start of header.buffer').toBe(7);
   });
 
   it('decodes ff ff ff ff as 4294967295, not -1: lengths are unsigned', () => {
@@ -67,7 +67,7 @@ describe('Task 1: lengths in network byte order', () => {
 
   it('does not flag a length that fits, or ff ff ff ff, which is too big read either way', () => {
     expect(looksLittleEndian(hex('00 00 03 e8'), MiB), '00 00 03 e8 is 1000 in network order: nothing wrong').toBe(false);
-    expect(looksLittleEndian(hex('00 00 00 00'), MiB), 'an empty frame is fine').toBe(false);
+    expect(looksLittleEndian(hex('00 00 00 00'), MiB), '00 00 00 00 is an empty frame, within the limit: nothing wrong').toBe(false);
     expect(looksLittleEndian(hex('ff ff ff ff'), MiB), 'ff ff ff ff is over the limit in both orders: just too big').toBe(false);
   });
 

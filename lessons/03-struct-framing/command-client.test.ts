@@ -163,8 +163,8 @@ describe('Task 5: a framed command client', () => {
   it('refuses an empty command id, or one over 64 bytes, without sending anything', async () => {
     const peer = new ScriptedPeer();
     const client = new CommandClient(peer);
-    await failure(Promise.resolve().then(() => client.run('')), 'run("")');
-    await failure(Promise.resolve().then(() => client.run('x'.repeat(65))), 'run of a 65-byte id');
+    await failure(Promise.resolve().then(() => client.run('')), 'run("") (an empty id: refuse it with a RangeError, without sending anything)');
+    await failure(Promise.resolve().then(() => client.run('x'.repeat(65))), 'run of a 65-byte id (over MAX_ID_BYTES: refuse it with a RangeError, without sending anything)');
     expect(peer.received.length, 'bytes sent for invalid ids').toBe(0);
   });
 });

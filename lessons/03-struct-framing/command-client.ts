@@ -28,9 +28,14 @@ export class CommandClient {
     throw new Error('TODO: write the CommandClient constructor (task 5 in lessons/03-struct-framing/README.md)');
   }
 
-  /** Runs the command `id` and resolves with its output and exit status. */
+  /**
+   * Runs the command `id` and resolves with its output and exit status.
+   * An id that is empty or over MAX_ID_BYTES bytes of UTF-8 is refused with
+   * a RangeError, and nothing is sent.
+   */
   run(id: string): Promise<CommandResult> {
-    // TODO: wait for the previous run() to settle; send a RUN frame
+    // TODO: wait for the previous run() to settle; refuse an id of 0 or more
+    // than MAX_ID_BYTES bytes (RangeError, nothing sent); send a RUN frame
     // (type 0x00, then the id in UTF-8); then read frames: STDOUT and STDERR
     // add output, EXIT ends the reply (parseExit), ERROR rejects with a
     // RemoteCommandError, anything else is an error.

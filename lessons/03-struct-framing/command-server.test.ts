@@ -55,7 +55,7 @@ class FrameReader {
       while (buf.length >= 4) {
         const length = buf.readUInt32BE(0);
         if (length > MAX_COMMAND_FRAME || length === 0) {
-          this.#problem ??= `your server sent a frame header announcing ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all`;
+          this.#problem ??= `your server sent a frame header announcing ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all (cut output into pieces of at most MAX_OUTPUT_CHUNK, 65,535 bytes, one frame each)`;
           break;
         }
         if (buf.length < 4 + length) break;
@@ -89,7 +89,7 @@ class FrameReader {
       const reply: Reply = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), types };
       for (;;) {
         const frame = await this.next();
-        if (frame === undefined) throw new Error(`${what}: your server closed the connection before an EXIT or ERROR frame (frame types so far: ${types.join(', ') || 'none'})`);
+        if (frame === undefined) throw new Error(`${what}: your server closed the connection before an EXIT or ERROR frame (frame types so far: ${names(types)})`);
         types.push(frame.type);
         if (frame.type === FrameType.STDOUT) stdout.push(frame.data);
         else if (frame.type === FrameType.STDERR) stderr.push(frame.data);
@@ -104,8 +104,14 @@ class FrameReader {
       }
       return { ...reply, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
     };
-    return withDeadline(read(), { ms, message: () => `${what}: your server never finished its reply with an EXIT or ERROR frame (frame types so far: ${types.join(', ') || 'none'})` });
+    return withDeadline(read(), { ms, message: () => `${what}: your server never finished its reply with an EXIT or ERROR frame (frame types so far: ${names(types)})` });
   }
+}
+
+/** Frame types as a person reads them, for messages: "STDOUT (0x01), EXIT (0x03)". */
+function names(types: readonly number[]): string {
+  const known = Object.entries(FrameType);
+  return types.map((t) => `${known.find(([, v]) => v === t)?.[0] ?? 'unknown'} (0x${t.toString(16).padStart(2, '0')})`).join(', ') || 'none';
 }
 
 async function start(options: Partial<CommandServerOptions> = {}): Promise<number> {
@@ -177,7 +183,9 @@ describe('Task 4: a framed command server', () => {
     async (id) => {
       const { socket, reader } = await connect(await start());
       socket.write(runFrame(id));
-      const reply = await reader.reply(`the reply to RUN ${JSON.stringify(id)}`);
+      const reply = await reader.reply(
+        `the reply to RUN ${JSON.stringify(id)}, an id not on the allowlist (look ids up with Object.hasOwn: a plain commands[id] finds "constructor" on every object)`,
+      );
       expect(reply.types, `the reply to ${JSON.stringify(id)} should be one ERROR frame (0x04)`).toEqual([FrameType.ERROR]);
       expect(reply.error, 'the ERROR frame should say why').not.toBe('');
       socket.write(runFrame('nope'));
@@ -232,13 +240,13 @@ describe('Task 4: a framed command server', () => {
   it('replies to a client that sent its request and ended its side (half-close)', async () => {
     const { socket, reader } = await connect(await start());
     socket.end(runFrame('hello'));
-    expectBytes((await reader.reply('the reply to RUN "hello" sent with end()')).stdout, 'hi\n', 'the reply after a half-close');
+    expectBytes((await reader.reply('the reply to RUN "hello" sent with end() (create the server with allowHalfOpen: true, or Node ends your side as soon as the client ends its own)')).stdout, 'hi\n', 'the reply after a half-close');
     await readUntilEnd(socket, { message: 'once every request is answered, your server should end its side too' });
   });
 
   it('closes a connection that stays silent past idleTimeoutMs', async () => {
     const { socket } = await connect(await start({ idleTimeoutMs: 200 }));
-    await readUntilEnd(socket, { ms: 3_000, message: 'your server kept a silent connection open past its 200 ms idle timeout' });
+    await readUntilEnd(socket, { ms: 3_000, message: 'your server kept a silent connection open past its 200 ms idle timeout.' });
   });
 
   it('kills the running command when the client resets the connection', async () => {

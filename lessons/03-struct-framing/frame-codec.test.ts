@@ -228,7 +228,11 @@ describe('Task 2: a frame codec', () => {
     it('rejects ff ff ff ff (4 GiB) before allocating: heap and buffers grow by less than 1 MiB', async () => {
       // First a header just over the limit: a decoder that accepts it would
       // also try to allocate 4 GiB below, so stop here if it does.
-      expectFrameError((await decode([hex('00 10 00 01')])).error, 'FRAME_TOO_LARGE', 'a header announcing 1 MiB + 1 byte');
+      expectFrameError(
+        (await decode([hex('00 10 00 01')])).error,
+        'FRAME_TOO_LARGE',
+        'a header announcing 1 MiB + 1 byte, then the end (check the length as soon as the 4 header bytes are in, not once the payload has come)',
+      );
 
       const before = process.memoryUsage();
       const { frames, error } = await decode([hex('ff ff ff ff'), Buffer.alloc(16)]);
@@ -242,7 +246,7 @@ describe('Task 2: a frame codec', () => {
     it('rejects a header over the limit as soon as its 4 bytes are in, without waiting for the payload', async () => {
       const decoder = new FrameDecoder();
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in',
+        message: 'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in.',
       });
       decoder.resume();
       decoder.write(hex('ff ff ff ff'));
@@ -262,7 +266,11 @@ describe('Task 2: a frame codec', () => {
       const ok = await decode([frame(Buffer.alloc(MiB, 7))]);
       expectNoError(ok.error, 'a 1 MiB frame is allowed by default');
       expect(ok.frames.map((f) => f.length)).toEqual([MiB]);
-      expectFrameError((await decode([hex('00 10 00 01')])).error, 'FRAME_TOO_LARGE', 'a header announcing 1 MiB + 1 byte');
+      expectFrameError(
+        (await decode([hex('00 10 00 01')])).error,
+        'FRAME_TOO_LARGE',
+        'a header announcing 1 MiB + 1 byte, then the end (check the length as soon as the 4 header bytes are in, not once the payload has come)',
+      );
     });
 
     it("names the likely cause of e8 03 00 00: a little-endian length, like Python's struct.pack('i', 1000)", async () => {
@@ -305,7 +313,7 @@ describe('Task 2: a frame codec', () => {
     it('says "1 byte missing" when one byte is missing', async () => {
       const { error } = await decode([hex('00 00 00 03 61 62')]);
       expectFrameError(error, 'TRUNCATED', 'a 3-byte frame cut after "ab"');
-      expect(error.message).toMatch(/\b1 byte missing/);
+      expect(error.message, 'one missing byte is "1 byte missing" (singular)').toMatch(/\b1 byte missing/);
     });
   });
 });

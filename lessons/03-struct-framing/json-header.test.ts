@@ -116,7 +116,7 @@ describe('Task 3: a JSON header and a body', () => {
     it('rejects a size over maxBodySize as BODY_TOO_LARGE, and accepts one exactly at it', () => {
       expect(parseHeader(Buffer.from('{"name":"a","size":10}'), { maxBodySize: 10 })).toEqual({ name: 'a', size: 10 });
       expectMessageError(failure(header('{"name":"a","size":11}', { maxBodySize: 10 })), 'BODY_TOO_LARGE', 'size 11 with maxBodySize 10');
-      expectMessageError(failure(header('{"name":"a","size":1e300}')), 'BAD_HEADER', 'size 1e300');
+      expectMessageError(failure(header('{"name":"a","size":1e300}')), 'BAD_HEADER', 'size 1e300 (past 2^53 - 1, where JavaScript numbers no longer count bytes exactly: a bad header, whatever the limit)');
     });
 
     it('says what is wrong, naming the field', () => {
@@ -146,7 +146,7 @@ describe('Task 3: a JSON header and a body', () => {
     it('rejects a header length over 64 KiB as soon as the 4 length bytes are in', async () => {
       const decoder = new MessageDecoder();
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder got the header length 00 01 00 01 (65,537) and kept waiting for the header: check it against the limit first',
+        message: 'your decoder got the header length 00 01 00 01 (65,537) and kept waiting for the header: check it against the limit first.',
       });
       decoder.resume();
       decoder.write(hex('00 01 00 01'));
@@ -157,7 +157,7 @@ describe('Task 3: a JSON header and a body', () => {
     it('rejects a size over the body limit as soon as the header is in, before any body byte', async () => {
       const decoder = new MessageDecoder({ maxBodySize: 1000 });
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder read {"name":"big","size":1001} with maxBodySize 1000 and kept waiting for the body: check the size first',
+        message: 'your decoder read {"name":"big","size":1001} with maxBodySize 1000 and kept waiting for the body: check the size first.',
       });
       decoder.resume();
       decoder.write(message('{"name":"big","size":1001}'));

@@ -52,7 +52,7 @@ async function failureOf(promise: Promise<BodyResult>, what: string): Promise<{ 
       (result) => ({ result }),
       (error: { code?: unknown; message: string }) => ({ error }),
     ),
-    { message: `copyBody neither failed nor resolved when ${what}` },
+    { message: `copyBody neither failed nor resolved when ${what}; it must reject.` },
   );
   if ('result' in outcome) throw new Error(`copyBody resolved with ${JSON.stringify(outcome.result)} when ${what}; it must reject`);
   return outcome.error;
@@ -74,7 +74,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
       const dest = sink();
       const result = copyBody(source, body.length, dest.stream);
       void source.deliver(chunks, { end: true });
-      expect(await copied(result)).toStrictEqual({ bytes: 1000, sha256: sha256(body) });
+      expect(await copied(result), `copyBody(source, 1000, dest), fed ${how}: the body is 1000 bytes; the 4 after it ("NEXT") are not part of it`).toStrictEqual({
+        bytes: 1000,
+        sha256: sha256(body),
+      });
       expectBytes(dest.bytes, body, 'the bytes written to dest');
       expectBytes(await restOf(source), 'NEXT', 'what the source holds after the body');
     });
@@ -85,7 +88,7 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     const dest = sink();
     const result = copyBody(source, 5, dest.stream);
     void source.deliver([Buffer.from('helloNEXT')], { end: true });
-    expect(await copied(result)).toStrictEqual({ bytes: 5, sha256: sha256(Buffer.from('hello')) });
+    expect(await copied(result), 'copyBody(source, 5, dest) fed "helloNEXT": 5 bytes, and the SHA-256 of "hello"').toStrictEqual({ bytes: 5, sha256: sha256(Buffer.from('hello')) });
     expectBytes(dest.bytes, 'hello', 'dest, which must get the 5 body bytes and nothing more');
     expectBytes(await restOf(source), 'NEXT', 'what the source holds after the 5 body bytes');
   });
@@ -95,7 +98,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     const dest = sink();
     await source.deliver([Buffer.from('NEXT')], { end: true });
     source.pause();
-    expect(await copied(copyBody(source, 0, dest.stream))).toStrictEqual({ bytes: 0, sha256: EMPTY_SHA256 });
+    expect(await copied(copyBody(source, 0, dest.stream)), 'copyBody(source, 0, dest): 0 bytes, the SHA-256 of nothing, and no byte taken from the source').toStrictEqual({
+      bytes: 0,
+      sha256: EMPTY_SHA256,
+    });
     expect(dest.stream.writableFinished, 'dest must be ended (and finished) even for 0 bytes').toBe(true);
     expectBytes(await restOf(source), 'NEXT', 'the source, which a 0-byte body must not touch');
   });
@@ -105,7 +111,7 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     // waits for the verdict, so no 'data' and no 'end' will ever come.
     const source = new ScriptedPeer();
     const dest = sink();
-    expect(await copied(copyBody(source, 0, dest.stream), 'copyBody waited for data for a 0-byte body')).toStrictEqual({ bytes: 0, sha256: EMPTY_SHA256 });
+    expect(await copied(copyBody(source, 0, dest.stream), 'copyBody waited for data for a 0-byte body: with nothing to copy, end dest and resolve without reading the source.')).toStrictEqual({ bytes: 0, sha256: EMPTY_SHA256 });
   });
 
   it('ends dest and resolves only once dest has finished', async () => {
@@ -150,7 +156,7 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     expectBytes(dest.bytes, bytes, 'the 8 MiB written to dest');
     expect(
       peakLag,
-      'bytes read from the source but not yet written by dest, at the peak: when dest.write() returns false, pause the source until dest emits drain',
+      `at the peak, ${peakLag} bytes had been read from the source but not yet written by dest (the limit here is 1 MiB): when dest.write() returns false, pause the source until dest emits 'drain'`,
     ).toBeLessThan(1024 * 1024);
   });
 

@@ -28,7 +28,9 @@ export interface BodyResult {
  * - Pass a `hash` that already holds earlier bytes to continue it (task 8).
  *
  * Rejects with TransferError code 'short-body' if `source` ends, closes or
- * fails before `size` bytes, and with `dest`'s error if writing fails.
+ * fails before `size` bytes (a source that fails with a TransferError, such
+ * as the receiver's own 'timeout', passes that error on as it is), and with
+ * `dest`'s error if writing fails.
  * On failure `dest` is left as it is: the caller destroys it.
  */
 export function copyBody(source: Readable, size: number, dest: Writable, hash: Hash = createHash('sha256')): Promise<BodyResult> {
@@ -38,6 +40,7 @@ export function copyBody(source: Readable, size: number, dest: Writable, hash: H
   // listeners, pause, unshift the rest of the chunk, dest.end(), and resolve
   // after `await finished(dest)` (node:stream/promises). Reject on the
   // source's 'end', 'close' or 'error' with new TransferError('short-body', ...)
-  // (protocol.ts). For size 0, just end dest. Call source.resume() to start.
+  // (protocol.ts), but pass on an error that already is a TransferError.
+  // For size 0, just end dest. Call source.resume() to start.
   throw new Error('TODO: write copyBody (task 5 in lessons/04-file-transfer/README.md)');
 }

@@ -14,8 +14,9 @@ function refusal(payload: Uint8Array): { code?: unknown; message: string } {
   } catch (error) {
     return error as { code?: unknown; message: string };
   }
+  const clip = (text: string): string => (text.length > 150 ? `${text.slice(0, 150)}… (${text.length} characters in all)` : text);
   throw new Error(
-    `parseHeader accepted ${JSON.stringify(Buffer.from(payload).toString())} and returned ${JSON.stringify(result)}; it must throw a TransferError with code 'bad-header'`,
+    `parseHeader accepted ${clip(JSON.stringify(Buffer.from(payload).toString()))} and returned ${clip(JSON.stringify(result))}; it must throw a TransferError with code 'bad-header'`,
   );
 }
 

@@ -59,7 +59,7 @@ async function startReceiver({ quota = 64 * MiB, idleMs = 5_000 } = {}) {
 
 /** Reads the receiver's reply (one verdict frame, then the end) from `client`. */
 async function verdictFrom(client: Socket, ms = 5_000): Promise<Verdict> {
-  const reply = await readUntilEnd(client, { ms, message: 'the receiver never sent a verdict frame and closed the connection' });
+  const reply = await readUntilEnd(client, { ms, message: "your receiver's verdict frame, followed by the end of the connection, never came" });
   const frame = takeFrame(reply, MAX_VERDICT_BYTES);
   if (!frame) throw new Error(`the receiver's reply is not one whole frame: ${reply.length} bytes, ${JSON.stringify(reply.toString())}`);
   expect(frame.rest.length, 'bytes after the verdict frame').toBe(0);
@@ -144,7 +144,10 @@ describe('Task 7: the receiver', () => {
     await writeFile(join(area, 'x'), 'a file next to the inbox, that ../x would replace');
     const before = await snapshotTree(area);
     const body = Buffer.from('what an attacker wants written');
-    expect(await send(port, header(name, body), body)).toMatchObject({ ok: false, code: 'bad-name' });
+    expect(await send(port, header(name, body), body), `the verdict for the name ${JSON.stringify(name)}: refuse it with safeTarget, before anything touches the disk`).toMatchObject({
+      ok: false,
+      code: 'bad-name',
+    });
     await transfers.next('a bad name');
     expect(await snapshotTree(area), 'the test folder (the inbox and around it) must be exactly as before').toEqual(before);
   });
@@ -247,7 +250,10 @@ describe('Task 7: the receiver', () => {
     client.on('error', () => {});
     client.write(Buffer.concat([header('stalled.bin', body), body.subarray(0, 50_000)]));
     // Half the body, then silence: the receiver's idle timeout (200 ms) must end it.
-    expect(await transfers.next('a sender that went silent (idleMs was 200)', 3_000)).toMatchObject({ ok: false, code: 'timeout' });
+    expect(
+      await transfers.next('a sender that went silent (idleMs was 200)', 3_000),
+      "the verdict for a sender that went silent must have code 'timeout' (short-body? then copyBody replaced the socket's TransferError instead of passing it on)",
+    ).toMatchObject({ ok: false, code: 'timeout' });
     expect(await readdir(root)).toEqual([]);
   });
 

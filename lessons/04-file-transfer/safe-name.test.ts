@@ -13,7 +13,7 @@ function refusal(root: string, name: string): { code?: unknown; message: string 
   } catch (error) {
     return error as { code?: unknown; message: string };
   }
-  throw new Error(`safeTarget accepted the name ${show(name)} and returned ${result}; it must throw a TransferError with code 'bad-name'`);
+  throw new Error(`safeTarget accepted the name ${show(name)} and returned ${show(result)}; it must throw a TransferError with code 'bad-name'`);
 }
 
 /** A name as a test title shows it: JSON, with long runs shortened. */

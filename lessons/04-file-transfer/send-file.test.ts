@@ -171,7 +171,7 @@ describe('Task 4: the sender', () => {
     expect(verdict.ok).toBe(true);
     expect(
       peer.peakQueued,
-      'your sender queued this many bytes in the socket at once: wait for the file to be read in chunks and respect backpressure (stream.pipeline, or write() and drain)',
+      `your sender queued ${peer.peakQueued} bytes in the socket at once (the limit here is 2 MiB): read the file in chunks and respect backpressure (stream.pipeline, or write() and drain)`,
     ).toBeLessThan(2 * 1024 * 1024);
   });
 
@@ -180,7 +180,7 @@ describe('Task 4: the sender', () => {
     const peer = new FakeReceiver({ refuse: refusal });
     const verdict = await sent(sendFile(peer, await fileWith(pattern(8 * 1024 * 1024))));
     expect(verdict, 'sendFile must resolve with the refusal').toStrictEqual(refusal);
-    expect(peer.bodyBytes, 'body bytes sent after the receiver had refused: stop sending once the verdict is in').toBeLessThan(4 * 1024 * 1024);
+    expect(peer.bodyBytes, `your sender sent ${peer.bodyBytes} body bytes after the receiver had refused (the limit here is 4 MiB): stop sending once the verdict is in`).toBeLessThan(4 * 1024 * 1024);
   });
 
   it('closes the connection when it is done', async () => {

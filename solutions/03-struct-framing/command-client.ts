@@ -40,7 +40,11 @@ export class CommandClient {
     this.#frames = decoder[Symbol.asyncIterator]();
   }
 
-  /** Runs the command `id` and resolves with its output and exit status. */
+  /**
+   * Runs the command `id` and resolves with its output and exit status.
+   * An id that is empty or over MAX_ID_BYTES bytes of UTF-8 is refused with
+   * a RangeError, and nothing is sent.
+   */
   run(id: string): Promise<CommandResult> {
     const result = this.#turn.then(() => this.#run(id));
     this.#turn = result.catch(() => {}); // a failed run must not block the next

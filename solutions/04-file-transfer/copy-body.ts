@@ -30,7 +30,9 @@ export interface BodyResult {
  * - Pass a `hash` that already holds earlier bytes to continue it (task 8).
  *
  * Rejects with TransferError code 'short-body' if `source` ends, closes or
- * fails before `size` bytes, and with `dest`'s error if writing fails.
+ * fails before `size` bytes (a source that fails with a TransferError, such
+ * as the receiver's own 'timeout', passes that error on as it is), and with
+ * `dest`'s error if writing fails.
  * On failure `dest` is left as it is: the caller destroys it.
  */
 export function copyBody(source: Readable, size: number, dest: Writable, hash: Hash = createHash('sha256')): Promise<BodyResult> {
