@@ -45,7 +45,18 @@ function explainAssertion(message: string, error: TestError): string {
   const sentence = at > 0 ? message.slice(0, at) : '';
   const matcher = at > 0 ? message.slice(at + 2) : firstLine(message);
   const lines = [sentence || firstLine(matcher)];
-  const trivial = (v: unknown): boolean => v === undefined || typeof v === 'boolean' || typeof v === 'number' || v === 'true' || v === 'false' || /^[+-]?\d+$/.test(String(v));
+  const trivial = (v: unknown): boolean => v === undefined || typeof v === 'boolean' || v === 'true' || v === 'false';
+  const resolved = /^promise resolved "(.*)" instead of rejecting/s.exec(matcher);
+  if (resolved) {
+    lines.push(`the promise resolved${resolved[1] === 'undefined' ? '' : ` with ${clip(resolved[1]!, 120)}`}, but this test expects it to reject (fail with an error)`);
+    return lines.filter((l, i) => i > 0 || sentence).join('\n');
+  }
+  const comparison = /^expected (.+?) to be (greater|less) than (or equal to )?(.+)$/.exec(firstLine(matcher));
+  if (comparison) {
+    const [, actual, direction, orEqual, bound] = comparison;
+    if (sentence) lines.push(`(it was ${actual}; it must be ${direction} than ${orEqual ?? ''}${bound})`);
+    return lines.join('\n');
+  }
   const thrown = errorLike(error.actual);
   if (thrown) {
     // e.g. rejects.toThrow(RangeError) when the code timed out or hit its TODO.

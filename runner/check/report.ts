@@ -18,17 +18,25 @@ export function formatResult(result: ExerciseResult): string {
   if (result.syntaxError) {
     lines.push('', indent(`${style.red('Syntax error')} in ${location(result.syntaxError)}: ${result.syntaxError.message}`, '  '));
     if (result.syntaxError.frame) lines.push(indent(result.syntaxError.frame, '  '));
-    lines.push(indent('Fix it and save; the tests run once the file parses.', '  '));
+    lines.push(indent('Fix it; the tests run once the file parses.', '  '));
   }
   for (const error of result.errors) lines.push('', indent(error, '  '));
   lines.push(...formatTests(result.tests));
   lines.push(...formatWarnings(result.typeWarnings, result.reviewNotes));
-  if (result.status !== 'pass') {
-    const readme = `lessons/${exercise.lesson.slug}/README.md`;
-    lines.push('', `  Next: read task ${exercise.task} in ${readme}, then save your file to re-check.`);
-    lines.push(`  Stuck? ${style.cyan(`npx workbook hint ${exercise.name}`)}`);
-  }
   return lines.join('\n');
+}
+
+/**
+ * What to do after a failure: read the task, re-check, ask for a hint.
+ * `watching`: watch mode re-checks on save; otherwise the learner runs check again.
+ */
+export function formatNextSteps(result: ExerciseResult, { watching }: { watching: boolean }): string {
+  const { exercise } = result;
+  const again = watching ? 'then save your file to re-check' : `then run ${style.cyan(`npx workbook check ${exercise.name}`)} again (or ${style.cyan('npm start')} to re-check on every save)`;
+  return [
+    `  Next: read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, ${again}.`,
+    `  Stuck? ${style.cyan(`npx workbook hint ${exercise.name}`)}`,
+  ].join('\n');
 }
 
 /** Type errors and review notes, as warnings: at most five of each, each with its source line. */

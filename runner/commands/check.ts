@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { defineCommand } from '../command.ts';
-import { formatResult } from '../check/report.ts';
+import { formatNextSteps, formatResult } from '../check/report.ts';
 import { toResultsJson } from '../check/results-json.ts';
 import { CheckSession } from '../check/session.ts';
 import type { ExerciseResult } from '../check/verdict.ts';
@@ -87,6 +87,9 @@ function sayWhatNext(workbook: Workbook): void {
 
 export function reportResults(results: ExerciseResult[]): void {
   for (const result of results) say(formatResult(result), '');
+  // The next step once, for the first exercise that fails.
+  const failing = results.find((r) => r.status !== 'pass');
+  if (failing) say(formatNextSteps(failing, { watching: false }), '');
   if (results.length > 1) {
     const passing = results.filter((r) => r.status === 'pass').length;
     say(style.bold(`${passing} of ${results.length} exercises pass.`));

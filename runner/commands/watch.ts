@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defineCommand } from '../command.ts';
-import { formatResult, formatWarnings } from '../check/report.ts';
+import { formatNextSteps, formatResult, formatWarnings } from '../check/report.ts';
 import { CheckSession } from '../check/session.ts';
 import { exercisePointer, progressLine } from '../progress.ts';
 import { say, style } from '../output.ts';
@@ -44,6 +44,7 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
       const result = results[0]!;
       if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
       say(formatResult(result), '');
+      if (result.status !== 'pass') say(formatNextSteps(result, { watching: !manual }), '');
       recordResults(workbook, [result]);
       // Type errors and review notes come from a slower analysis; show them unless a newer check has begun.
       void analysis.then(([found]) => {

@@ -12,9 +12,16 @@ describe('explain', () => {
     expect(explain(error)).toBe('TODO: write push (task 1 in lessons/02-x/README.md)\n(This part is not written yet.)');
   });
 
-  it("keeps a test's own sentence and drops a comparison's trivial numbers", () => {
+  it("keeps a test's own sentence and says a comparison in words", () => {
     const error = { name: 'AssertionError', message: "your server does not listen for 'error': expected 0 to be greater than 0", expected: '0', actual: '0' };
-    expect(explain(error)).toBe("your server does not listen for 'error'");
+    expect(explain(error)).toBe("your server does not listen for 'error'\n(it was 0; it must be greater than 0)");
+    const queued = { name: 'AssertionError', message: 'your sender queued too much: expected 4980736 to be less than or equal to 2097152', expected: '2097152', actual: '4980736' };
+    expect(explain(queued)).toBe('your sender queued too much\n(it was 4980736; it must be less than or equal to 2097152)');
+  });
+
+  it('says that a promise resolved where the test expected it to reject', () => {
+    const error = { name: 'AssertionError', message: 'promise resolved "undefined" instead of rejecting', expected: 'Error { "message": "rejected promise" }', actual: 'undefined' };
+    expect(explain(error)).toBe('the promise resolved, but this test expects it to reject (fail with an error)');
   });
 
   it('drops true/false from a boolean check that has a sentence', () => {
