@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { everySplit, expectBytes, newSeed, nextEvent, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
-import { ByteQueue, FrameDecoder, FrameError, encodeFrame, type FrameOptions } from './frame-codec.ts';
+import { Writable } from 'node:stream';
+import { ByteQueue, FrameDecoder, FrameError, encodeFrame, writeFrame, type FrameOptions } from './frame-codec.ts';
 
 const MiB = 1024 * 1024;
 const seed = newSeed();
@@ -315,5 +316,83 @@ describe('Task 2: a frame codec', () => {
       expectFrameError(error, 'TRUNCATED', 'a 3-byte frame cut after "ab"');
       expect(error.message, 'one missing byte is "1 byte missing" (singular)').toMatch(/\b1 byte missing/);
     });
+  });
+});
+
+/** A stream that records how it was written to: each _write and each _writev batch. */
+function recordingStream({ highWaterMark = 1024 * 1024, stall = false } = {}) {
+  const calls: Buffer[][] = [];
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, callback) {
+      calls.push([chunk]);
+      if (!stall) callback();
+    },
+    writev(chunks, callback) {
+      calls.push(chunks.map((c) => c.chunk as Buffer));
+      if (!stall) callback();
+    },
+  });
+  return { stream, calls, bytes: () => Buffer.concat(calls.flat()) };
+}
+
+describe('Task 2: a frame codec (writeFrame)', () => {
+  it('writes the 4-byte length, then the payload: "hi" gives 00 00 00 02 68 69', () => {
+    const { stream, bytes } = recordingStream();
+    writeFrame(stream, Buffer.from('hi'));
+    expectBytes(bytes(), Buffer.from([0, 0, 0, 2, 0x68, 0x69]), 'what writeFrame wrote');
+  });
+
+  it('writes the payload itself, not a copy of it', () => {
+    const { stream, calls } = recordingStream();
+    const payload = Buffer.alloc(64 * 1024, 0xa5);
+    writeFrame(stream, payload);
+    const written = calls.flat().find((chunk) => chunk.length === payload.length);
+    expect(written, 'writeFrame must write the 64 KiB payload as one buffer of its own, after a 4-byte header').toBeDefined();
+    const same = written!.buffer === payload.buffer && written!.byteOffset === payload.byteOffset;
+    expect(same, 'writeFrame copied the payload: write the payload buffer you were given (that copy is what writeFrame saves)').toBe(true);
+  });
+
+  it('sends the header and the payload together, in one corked write', () => {
+    const { stream, calls } = recordingStream();
+    writeFrame(stream, Buffer.from('hello'));
+    expect(calls.length === 1 && calls[0]!.length === 2, `the header and the payload must leave together: cork() the stream before the two writes and uncork() after (the stream saw ${calls.length} separate writes)`).toBe(true);
+  });
+
+  it('writes a 0-length frame as 00 00 00 00', () => {
+    const { stream, bytes } = recordingStream();
+    writeFrame(stream, Buffer.alloc(0));
+    expectBytes(bytes(), Buffer.alloc(4), 'a 0-length frame');
+  });
+
+  it("returns false when the stream's buffer is full, so the caller waits for 'drain'", () => {
+    const { stream } = recordingStream({ highWaterMark: 16, stall: true });
+    expect(writeFrame(stream, Buffer.alloc(4)), 'with 8 of 16 bytes buffered, writeFrame must return true').toBe(true);
+    expect(writeFrame(stream, Buffer.alloc(32)), "with 44 bytes buffered over a 16-byte highWaterMark, writeFrame must return false (what write() returned)").toBe(false);
+  });
+
+  it('refuses a payload over the limit before writing anything', () => {
+    const { stream, calls } = recordingStream();
+    let thrown: unknown;
+    try {
+      writeFrame(stream, Buffer.alloc(5), { maxFrameSize: 4 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown instanceof FrameError && thrown.code === 'FRAME_TOO_LARGE', `a 5-byte payload with maxFrameSize 4 must throw FrameError FRAME_TOO_LARGE (it threw ${String(thrown)})`).toBe(true);
+    expect(calls.length, 'nothing may be written when the payload is refused').toBe(0);
+  });
+
+  it('writes frames that the decoder reads back, whatever their sizes', async () => {
+    const { stream, bytes } = recordingStream();
+    const payloads = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from('last')];
+    for (const p of payloads) writeFrame(stream, p);
+    const decoder = new FrameDecoder();
+    const frames: Buffer[] = [];
+    decoder.on('data', (f: Buffer) => frames.push(f));
+    const ended = nextEvent(decoder, 'end', { message: 'the decoder never ended' });
+    decoder.end(bytes());
+    await ended;
+    expect(frames.map((f) => f.length), 'the decoded frame lengths').toEqual([1, 0, 70_000, 4]);
   });
 });

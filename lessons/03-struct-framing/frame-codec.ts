@@ -5,7 +5,7 @@
 // big-endian length, then that many bytes of payload. This file is the whole
 // codec (an encoder, an incremental decoder and the error they throw); it
 // imports nothing else from the workbook, so later lessons can reuse it.
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /** Every frame starts with a 4-byte length: u32, big-endian (network order). */
 export const HEADER_SIZE = 4;
@@ -51,6 +51,20 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
   // over the limit; then allocate 4 + length bytes, write the length with
   // writeUInt32BE, and copy each part in after it.
   throw new Error('TODO: write encodeFrame (task 2 in lessons/03-struct-framing/README.md)');
+}
+
+/**
+ * Writes one frame to `stream` without copying the payload: the 4-byte
+ * header and the payload go to the stream as two buffers, corked so that
+ * they leave in one write (writev). For large payloads this saves a copy
+ * of every byte. Returns what write() returns: `false` means the stream's
+ * buffer is full, so wait for 'drain' before writing more.
+ */
+export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
+  // TODO: check the limit as encodeFrame does (before writing anything);
+  // write a 4-byte header, then the payload itself (not a copy), between
+  // stream.cork() and stream.uncork(); return what the payload's write() returned.
+  throw new Error('TODO: write writeFrame (task 2 in lessons/03-struct-framing/README.md)');
 }
 
 /**

@@ -5,7 +5,7 @@
 // big-endian length, then that many bytes of payload. This file is the whole
 // codec (an encoder, an incremental decoder and the error they throw); it
 // imports nothing else from the workbook, so later lessons can reuse it.
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /** Every frame starts with a 4-byte length: u32, big-endian (network order). */
 export const HEADER_SIZE = 4;
@@ -62,6 +62,27 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
     at += part.byteLength;
   }
   return frame;
+}
+
+/**
+ * Writes one frame to `stream` without copying the payload: the 4-byte
+ * header and the payload go to the stream as two buffers, corked so that
+ * they leave in one write (writev). For large payloads this saves a copy
+ * of every byte. Returns what write() returns: `false` means the stream's
+ * buffer is full, so wait for 'drain' before writing more.
+ */
+export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
+  const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  if (payload.byteLength > maxFrameSize) {
+    throw new FrameError('FRAME_TOO_LARGE', `cannot send a ${count(payload.byteLength)} payload: the frame limit is ${count(maxFrameSize)}`);
+  }
+  const header = Buffer.allocUnsafe(HEADER_SIZE);
+  header.writeUInt32BE(payload.byteLength, 0);
+  stream.cork();
+  stream.write(header);
+  const roomLeft = stream.write(payload);
+  stream.uncork();
+  return roomLeft;
 }
 
 /**
