@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { expectBytes, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import { expectBytes, nextEvent, readExactly, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { FrameType, MAX_COMMAND_FRAME, type ExitStatus } from './command-protocol.ts';
 import { createCommandServer, type CommandServerOptions } from './command-server.ts';
 
@@ -20,6 +20,8 @@ const commands: CommandServerOptions['commands'] = {
   'echo-arg': js('process.stdout.write(process.argv[1])', SHELL_BAIT),
   hang: js('process.stdout.write(String(process.pid)); setInterval(() => {}, 1000)'),
   flood: js('const b = Buffer.alloc(65536, 120); let n = 32; const go = () => { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once("drain", go); }; go()'),
+  // Its process id and a newline, then 12 MiB as fast as they are taken; then it waits to be killed.
+  pour: js('process.stdout.write(process.pid + "\\n"); const b = Buffer.alloc(1 << 20, 120); for (let i = 0; i < 12; i++) process.stdout.write(b); setInterval(() => {}, 1000)'),
 };
 
 /** A RUN frame, built by the test: u32be length | 00 | id. */
@@ -160,6 +162,51 @@ describe('Task 4: a framed command server', () => {
     socket.write(runFrame('hello'));
     const next = await reader.reply('the reply to RUN "hello" after the 5 MiB');
     expectBytes(next.stdout, 'hi\n', 'the stdout of "hello" after the 5 MiB reply');
+  });
+
+  it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', async () => {
+    const LIMIT = 1024 * 1024;
+    // "pour" writes 12 MiB, then stays alive until this timeout kills it;
+    // 1.5 s leaves it time to start on a busy machine.
+    const server = createCommandServer({ commands, timeoutMs: 1_500 });
+    const accepted = nextEvent<[Socket]>(server, 'connection', { message: 'your server never accepted the connection' });
+    const socket = await kit.connect(await kit.listen(server), { allowHalfOpen: true });
+    const [serverSide] = await accepted;
+    socket.write(runFrame('pour'));
+    // The first frame holds the command's process id, and maybe the start of its output.
+    const what = 'the first frame of the reply to RUN "pour" (a STDOUT frame with its process id, then 12 MiB of "x")';
+    const header = await readExactly(socket, 5, { ms: 4_000, message: `${what} never came` });
+    const length = header.readUInt32BE(0);
+    expect(header[4], `${what}: its type byte should be STDOUT (0x01)`).toBe(FrameType.STDOUT);
+    expect(length >= 2 && length <= MAX_COMMAND_FRAME, `${what} announced ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all`).toBe(true);
+    const data = (await readExactly(socket, length - 1, { ms: 4_000, message: `${what} never arrived whole` })).toString('latin1');
+    const pid = Number(data.slice(0, data.indexOf('\n')));
+    expect(Number.isInteger(pid) && pid > 0, `${what} began with ${JSON.stringify(data.slice(0, 20))}, not a process id and a newline`).toBe(true);
+    // From here on the client reads nothing. The kernel's buffers fill up
+    // (a few MiB), then socket.write() returns false and frames wait in the
+    // server's socket: its writableLength. A server that pauses the
+    // command's output keeps that small; one that ignores write()'s return
+    // value queues everything the command writes.
+    let peak = 0;
+    try {
+      // No event says when another process ends, so poll: every 20 ms, at
+      // most 200 times and for 4 s, while the command runs. A look counts
+      // only if the command was still running after it: once it has ended,
+      // Node reads what is left of its output whatever the server does.
+      const until = Date.now() + 4_000;
+      for (let i = 0; i < 200 && Date.now() < until && peak <= LIMIT; i++) {
+        const queued = serverSide.writableLength;
+        if (!isAlive(pid)) break;
+        peak = Math.max(peak, queued);
+        await sleep(20);
+      }
+      expect(
+        peak,
+        `while the client read nothing, ${peak.toLocaleString('en-US')} bytes of frames waited in your server's socket (the limit here is 1 MiB, ${LIMIT.toLocaleString('en-US')} bytes): when socket.write() returns false, pause child.stdout and child.stderr until the socket emits 'drain'`,
+      ).toBeLessThanOrEqual(LIMIT);
+    } finally {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('answers two requests that arrive in one write, in order', async () => {

@@ -3,6 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ScriptedPeer, expectBytes, newSeed, readUntilEnd, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
 import { type BodyResult, copyBody } from './copy-body.ts';
+import { TransferError } from './protocol.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -178,6 +179,26 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     source.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     const error = await failureOf(result, 'the connection was reset after 4 of 20 bytes');
     expect(error.code).toBe('short-body');
+  });
+
+  it("passes on the source's own TransferError (code timeout) as it is, and leaves dest unended", async () => {
+    // In task 7 the receiver's idle timer destroys the socket with this
+    // error, and the sender must be told "timeout", not "short-body".
+    const source = new ScriptedPeer();
+    const dest = sink();
+    const result = copyBody(source, 20, dest.stream);
+    await source.deliver([Buffer.from('part')]);
+    const timeout = new TransferError('timeout', 'the sender sent nothing for 30 s');
+    source.destroy(timeout);
+    const error = await failureOf(result, "the source failed with TransferError('timeout', ...) after 4 of 20 bytes");
+    expect(
+      error.code,
+      `the source failed with a TransferError of code 'timeout' after 4 of 20 bytes, and copyBody rejected with code ${JSON.stringify(error.code)}: pass a TransferError on as it is (reject(err)); only other errors become 'short-body'`,
+    ).toBe('timeout');
+    expect(error === timeout, "copyBody must reject with the very TransferError the source failed with, not a new one").toBe(true);
+    expect(dest.stream.writableEnded, 'a body cut off after 4 of 20 bytes must not end dest as if it were complete').toBe(false);
+    expect(dest.stream.destroyed, 'on failure copyBody leaves dest as it is (the caller destroys it)').toBe(false);
+    expectBytes(dest.bytes, 'part', 'dest, which must hold only the 4 bytes that came before the error');
   });
 
   it("fails with dest's error when writing fails (a full disk)", async () => {

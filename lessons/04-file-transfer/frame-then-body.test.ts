@@ -45,6 +45,24 @@ describe('Task 3: read one frame, keep the bytes after it', () => {
     });
   }
 
+  const LATE = Buffer.from('LATE');
+  for (const [how, chunks] of standardChunkings(WIRE, seed)) {
+    it(`keeps the bytes that arrive after the frame while nobody reads yet, delivered ${how}`, async () => {
+      const peer = new ScriptedPeer();
+      const payload = readFrame(peer, 4096);
+      // Every chunk, then one more and the end, all delivered before anyone
+      // reads the rest: the next reader often starts a little later.
+      await peer.deliver(chunks);
+      expectBytes(await frameFrom(payload), HEADER, 'the header payload');
+      await peer.deliver([LATE], { end: true });
+      expectBytes(
+        await restOf(peer),
+        Buffer.concat([BODY, LATE]),
+        `the ${BODY.length + LATE.length} bytes after the frame (the ${BODY.length}-byte body, then ${LATE.length} more in a later chunk), read only after they had all arrived (lost if readFrame leaves the stream flowing: call stream.pause() when you take the frame)`,
+      );
+    });
+  }
+
   it('keeps the body bytes that arrive in the same chunk as the frame', async () => {
     const peer = new ScriptedPeer();
     const payload = readFrame(peer, 4096);
