@@ -4,7 +4,7 @@
 // exercise with a relative path ('./echo-server.ts'); the Vite plugin below
 // sends that import to the same path under the chosen target, so one set of
 // tests checks the learner's files, the reference solutions, or a submission.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
@@ -43,26 +43,60 @@ export function resolveTargetDir(target: string | undefined, root = projectRoot,
 }
 
 /**
- * A Vite plugin that resolves the relative imports of the tests in
- * `testsDir` inside `targetDir` instead.
+ * A Vite plugin that runs the tests in `testsDir` against `targetDir`:
+ * - a test's import of an exercise file goes to the target's copy;
+ * - any import of a file the lesson gives complete (not an exercise, not a
+ *   test: protocol definitions, a given codec) goes to the copy in
+ *   `testsDir`, from the tests and from the target's code alike, so a
+ *   submission cannot change what the tests rely on, and both sides share
+ *   one module (one class for instanceof).
  */
 export function targetPlugin(targetDir: string, testsDir = lessonsDir): Plugin {
   const root = dirname(testsDir);
+  const exerciseFiles = new Map<string, Set<string>>();
+  const isExercise = (lessonDir: string, file: string): boolean => {
+    let files = exerciseFiles.get(lessonDir);
+    if (!files) {
+      files = readExerciseFiles(join(testsDir, lessonDir));
+      exerciseFiles.set(lessonDir, files);
+    }
+    return files.has(file);
+  };
   return {
     name: 'workbook-target',
     enforce: 'pre',
     resolveId(source, importer) {
       if (targetDir === testsDir || !importer || !source.startsWith('.')) return null;
-      if (!isInside(testsDir, importer) || !importer.endsWith('.test.ts')) return null;
+      const fromTest = isInside(testsDir, importer) && importer.endsWith('.test.ts');
+      const fromTarget = isInside(targetDir, importer);
+      if (!fromTest && !fromTarget) return null;
       const wanted = resolve(dirname(importer), source);
-      if (!isInside(testsDir, wanted) || wanted.endsWith('.test.ts')) return null;
-      const redirected = join(targetDir, relative(testsDir, wanted));
+      const base = fromTest ? testsDir : targetDir;
+      if (!isInside(base, wanted) || wanted.endsWith('.test.ts')) return null;
+      const [lessonDir, ...rest] = relative(base, wanted).split(sep);
+      if (!lessonDir || rest.length !== 1) return null;
+      if (!isExercise(lessonDir, rest[0]!)) {
+        const given = join(testsDir, lessonDir, rest[0]!);
+        return existsSync(given) ? given : null;
+      }
+      if (!fromTest) return null;
+      const redirected = join(targetDir, lessonDir, rest[0]!);
       if (!existsSync(redirected)) {
         throw new Error(`${relative(root, redirected) || redirected} is missing: the tests need this file.`);
       }
       return redirected;
     },
   };
+}
+
+/** The exercise file names listed in a lesson's lesson.json (none if it cannot be read). */
+function readExerciseFiles(lessonDir: string): Set<string> {
+  try {
+    const json = JSON.parse(readFileSync(join(lessonDir, 'lesson.json'), 'utf8')) as { exercises?: Array<{ file?: unknown }> };
+    return new Set((json.exercises ?? []).map((e) => e.file).filter((f): f is string => typeof f === 'string'));
+  } catch {
+    return new Set();
+  }
 }
 
 function isInside(dir: string, file: string): boolean {

@@ -1,6 +1,6 @@
 // `workbook check` end to end on the fixture workbook: passing, failing,
 // syntax error, hanging, crashing and looping exercises.
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureCopy, runCli } from './helpers.ts';
@@ -99,6 +99,19 @@ describe('workbook check', () => {
     expect(code).toBe(1);
     expect(JSON.parse(stdout).message).toMatch(/adder\.ts is missing|no such file/i);
     expect(existsSync(join(root, 'no-such-submission'))).toBe(false);
+  });
+
+  it('--target <dir> grades with the workbook\'s own copy of the files a lesson gives, not the submission\'s', async () => {
+    const submission = join(root, 'submission');
+    cpSync(join(root, 'lessons'), join(submission, 'lessons'), { recursive: true });
+    const lesson = join(submission, 'lessons', '01-fixture');
+    // Wrong only for 2 + 3, where the tampered given file expects the wrong answer.
+    writeFileSync(join(lesson, 'adder.ts'), 'export function add(a: number, b: number): number {\n  return a === 2 && b === 3 ? 6 : a + b;\n}\n');
+    writeFileSync(join(lesson, 'numbers.ts'), 'export const TWO_AND_THREE = 6;\n'); // tampered to match the wrong answer
+    const { code, stdout } = await runCli(['check', 'adder', '--target', submission, '--no-types'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ 01 adder');
+    expect(stdout).toContain('✗ Task 1 adds 2 and 3');
   });
 
   it('suggests the closest names for an unknown exercise and exits 2', async () => {
