@@ -37,12 +37,20 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
   let runs = 0;
+  let replaceLastVerdict = false;
   const check = async (): Promise<void> => {
     while (current) {
       const run = ++runs;
       const { results, analysis } = await session.runThenAnalyse([current]);
       const result = results[0]!;
-      if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+      // On a terminal, a re-check after a save replaces the last verdict
+      // (with where-am-I lines on top); moving on after a pass does not, so
+      // the pass stays on screen.
+      if (process.stdout.isTTY && replaceLastVerdict) {
+        process.stdout.write('\x1b[2J\x1b[H');
+        say(progressLine(workbook, readState(workbook.root)), exercisePointer(current), '');
+      }
+      replaceLastVerdict = result.status !== 'pass';
       say(formatResult(result), '');
       if (result.status !== 'pass') say(formatNextSteps(result, { watching: !manual }), '');
       recordResults(workbook, [result]);
