@@ -20,7 +20,7 @@ export function statePath(root: string): string {
 
 const empty = (): State => ({ version: 1, done: [], hints: {} });
 
-/** Reads the state; returns a fresh one (and says why on stderr) when the file is corrupt. */
+/** Reads the state; returns a fresh one (and says why on stderr) when the file is missing or damaged. */
 export function readState(root: string): State {
   let text: string;
   try {
@@ -28,18 +28,28 @@ export function readState(root: string): State {
   } catch {
     return empty();
   }
+  const state = parseState(text);
+  if (state) return state;
+  process.stderr.write(`The progress file ${statePath(root)} was damaged; starting a new one (your code is untouched).\n`);
+  return empty();
+}
+
+/** The state in a state file's text, or undefined when the text is not a version-1 state. */
+export function parseState(text: string): State | undefined {
+  let raw: unknown;
   try {
-    const raw = JSON.parse(text) as Partial<State>;
-    const done = Array.isArray(raw.done) ? raw.done.filter((d): d is string => typeof d === 'string') : [];
-    const hints: Record<string, number> = {};
-    if (raw.hints && typeof raw.hints === 'object') {
-      for (const [k, v] of Object.entries(raw.hints)) if (Number.isInteger(v) && v > 0) hints[k] = v;
-    }
-    return { version: 1, done: [...new Set(done)], hints };
+    raw = JSON.parse(text);
   } catch {
-    process.stderr.write(`The progress file ${statePath(root)} was damaged; starting a new one (your code is untouched).\n`);
-    return empty();
+    return undefined;
   }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { version, done, hints } = raw as Partial<Record<keyof State, unknown>>;
+  if (version !== 1 || !Array.isArray(done)) return undefined;
+  const seen: Record<string, number> = {};
+  if (hints && typeof hints === 'object') {
+    for (const [k, v] of Object.entries(hints)) if (Number.isInteger(v) && (v as number) > 0) seen[k] = v as number;
+  }
+  return { version: 1, done: [...new Set(done.filter((d): d is string => typeof d === 'string'))], hints: seen };
 }
 
 export function writeState(root: string, state: State): void {

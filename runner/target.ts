@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
+import { parseLessonJson } from './lesson-json.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const lessonsDir = join(projectRoot, 'lessons');
@@ -92,8 +93,7 @@ export function targetPlugin(targetDir: string, testsDir = lessonsDir): Plugin {
 /** The exercise file names listed in a lesson's lesson.json (none if it cannot be read). */
 function readExerciseFiles(lessonDir: string): Set<string> {
   try {
-    const json = JSON.parse(readFileSync(join(lessonDir, 'lesson.json'), 'utf8')) as { exercises?: Array<{ file?: unknown }> };
-    return new Set((json.exercises ?? []).map((e) => e.file).filter((f): f is string => typeof f === 'string'));
+    return new Set(parseLessonJson(readFileSync(join(lessonDir, 'lesson.json'), 'utf8')).exercises.map((e) => e.file));
   } catch {
     return new Set();
   }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CLIError } from './errors.ts';
+import { LESSON_FOLDER, LessonJsonError, type LessonMeta, parseLessonJson } from './lesson-json.ts';
 import { projectRoot } from './target.ts';
 
 export interface Exercise {
@@ -35,7 +36,6 @@ export interface Workbook {
   exercises: Exercise[];
 }
 
-const LESSON_FOLDER = /^(\d{2})-[a-z0-9-]+$/;
 
 /**
  * Finds the workbook that holds `cwd` (WORKBOOK_ROOT overrides) and reads
@@ -65,43 +65,18 @@ function findRoot(from: string): string | undefined {
   }
 }
 
-interface LessonJson {
-  title?: unknown;
-  summary?: unknown;
-  exercises?: Array<Partial<Record<'name' | 'title' | 'file' | 'test', unknown>> & { task?: unknown }>;
-}
-
 function readLesson(dir: string): Lesson {
   const slug = basename(dir);
   const where = join('lessons', slug, 'lesson.json');
-  let json: LessonJson;
+  let meta: LessonMeta;
   try {
-    json = JSON.parse(readFileSync(join(dir, 'lesson.json'), 'utf8')) as LessonJson;
+    meta = parseLessonJson(readFileSync(join(dir, 'lesson.json'), 'utf8'));
   } catch (error) {
-    throw new CLIError(`${where} could not be read: ${(error as Error).message}`);
+    const problem = error instanceof LessonJsonError ? error.message : `could not be read: ${(error as Error).message}`;
+    throw new CLIError(`${where} ${problem}`);
   }
-  const lesson: Lesson = {
-    slug,
-    number: slug.slice(0, 2),
-    title: String(json.title ?? slug),
-    summary: String(json.summary ?? ''),
-    dir,
-    exercises: [],
-  };
-  for (const [i, e] of (json.exercises ?? []).entries()) {
-    if (typeof e.name !== 'string' || typeof e.file !== 'string' || typeof e.test !== 'string' || typeof e.task !== 'number') {
-      throw new CLIError(`${where}: exercise ${i + 1} needs a name, a task number, a file and a test.`);
-    }
-    lesson.exercises.push({
-      id: `${slug}/${e.name}`,
-      name: e.name,
-      task: e.task,
-      title: typeof e.title === 'string' ? e.title : e.name,
-      file: e.file,
-      test: e.test,
-      lesson,
-    });
-  }
+  const lesson: Lesson = { slug, number: slug.slice(0, 2), title: meta.title, summary: meta.summary, dir, exercises: [] };
+  lesson.exercises = meta.exercises.map((e) => ({ ...e, id: `${slug}/${e.name}`, lesson }));
   return lesson;
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { everySplit, expectBytes, newSeed, nextEvent, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
+import { decodeAll, everySplit, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
 import { Writable } from 'node:stream';
 import { ByteQueue, FrameDecoder, FrameError, encodeFrame, writeFrame, type FrameOptions } from './frame-codec.ts';
 
@@ -29,22 +29,8 @@ function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Writes `chunks` into a new FrameDecoder, ends it, and collects the frames and the error, if any. */
 async function decode(chunks: readonly Uint8Array[], options?: FrameOptions): Promise<{ frames: Buffer[]; error: Error | undefined }> {
-  const decoder = new FrameDecoder(options);
-  const frames: Buffer[] = [];
-  const done = new Promise<Error | undefined>((resolve) => {
-    decoder.on('data', (f: Buffer) => frames.push(f));
-    decoder.on('end', () => resolve(undefined));
-    decoder.on('error', (e: Error) => resolve(e));
-  });
-  for (const chunk of chunks) {
-    if (decoder.destroyed) break;
-    decoder.write(chunk);
-  }
-  if (!decoder.destroyed) decoder.end();
-  const error = await withDeadline(done, {
-    message: "your FrameDecoder never finished: after end() it emitted neither 'end' nor 'error' (do _transform and _flush always call their callback?)",
-  });
-  return { frames, error };
+  const { outputs, error } = await decodeAll<Buffer>(new FrameDecoder(options), chunks, 'FrameDecoder');
+  return { frames: outputs, error };
 }
 
 /** Fails with the decoder's own error message, when it failed where it should not have. */

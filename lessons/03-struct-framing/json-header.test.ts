@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectBytes, newSeed, nextEvent, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
+import { decodeAll, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
 import { MAX_HEADER_SIZE, MessageDecoder, MessageError, encodeMessage, parseHeader, type Message, type MessageLimits } from './json-header.ts';
 
 const seed = newSeed();
@@ -14,22 +14,8 @@ function message(header: string | Uint8Array, body: string | Uint8Array = ''): B
 }
 
 async function decode(chunks: readonly Uint8Array[], limits?: MessageLimits): Promise<{ messages: Message[]; error: Error | undefined }> {
-  const decoder = new MessageDecoder(limits);
-  const messages: Message[] = [];
-  const done = new Promise<Error | undefined>((resolve) => {
-    decoder.on('data', (m: Message) => messages.push(m));
-    decoder.on('end', () => resolve(undefined));
-    decoder.on('error', (e: Error) => resolve(e));
-  });
-  for (const chunk of chunks) {
-    if (decoder.destroyed) break;
-    decoder.write(chunk);
-  }
-  if (!decoder.destroyed) decoder.end();
-  const error = await withDeadline(done, {
-    message: "your MessageDecoder never finished: after end() it emitted neither 'end' nor 'error' (do _transform and _flush always call their callback?)",
-  });
-  return { messages, error };
+  const { outputs, error } = await decodeAll<Message>(new MessageDecoder(limits), chunks, 'MessageDecoder');
+  return { messages: outputs, error };
 }
 
 function failure(fn: () => unknown): Error | undefined {

@@ -2,6 +2,7 @@
 // See DESIGN.md, "The test kit".
 export { expectBytes, hexDiff, hexDump, firstDifference, BytesMismatchError } from './bytes.ts';
 export { bytewise, everySplit, fixedSize, newSeed, randomChunks, seededRandom, splitAt, standardChunkings, whole } from './chunk.ts';
+export { decodeAll, type Decoded } from './decode.ts';
 export { DEFAULT_DEADLINE_MS, DeadlineError, type Deadline, formatMs, nextEvent, withDeadline } from './deadline.ts';
 export { snapshotTree, useTempDirs } from './files.ts';
 export { HOST, NetKit, closeQuietly, readExactly, readUntilEnd, useNetKit, type ReadOptions } from './net.ts';

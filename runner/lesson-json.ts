@@ -1,0 +1,54 @@
+// A lesson's lesson.json, read and checked in one place for the runner,
+// the renderer and the test-target plugin (format: docs/AUTHORING.md).
+
+/** Lesson folders are named `NN-slug`: two digits, then lower-case words joined by '-'. */
+export const LESSON_FOLDER = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export interface ExerciseMeta {
+  name: string;
+  task: number;
+  title: string;
+  file: string;
+  test: string;
+}
+
+export interface LessonMeta {
+  title: string;
+  summary: string;
+  exercises: ExerciseMeta[];
+}
+
+/** A lesson.json that cannot be used; the message says what to fix. */
+export class LessonJsonError extends Error {
+  override name = 'LessonJsonError';
+}
+
+/** Parses and checks the text of a lesson.json. */
+export function parseLessonJson(text: string): LessonMeta {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new LessonJsonError(`is not valid JSON (${(err as Error).message})`);
+  }
+  const bad = (what: string): never => {
+    throw new LessonJsonError(`${what} (see "lesson.json" in docs/AUTHORING.md)`);
+  };
+  if (!isRecord(data)) return bad('must hold a JSON object');
+  if (typeof data.title !== 'string' || !data.title.trim()) return bad('needs a "title" string');
+  if (typeof data.summary !== 'string') return bad('needs a "summary" string');
+  if (!Array.isArray(data.exercises)) return bad('needs an "exercises" array');
+  const exercises = data.exercises.map((e: unknown, i: number): ExerciseMeta => {
+    if (!isRecord(e)) return bad(`exercises[${i}] must be an object`);
+    for (const key of ['name', 'title', 'file', 'test'] as const) {
+      if (typeof e[key] !== 'string' || !e[key]) bad(`exercises[${i}].${key} must be a non-empty string`);
+    }
+    if (!Number.isInteger(e.task) || (e.task as number) < 1) bad(`exercises[${i}].task must be a task number (1, 2, ...)`);
+    return { name: e.name as string, task: e.task as number, title: e.title as string, file: e.file as string, test: e.test as string };
+  });
+  return { title: data.title, summary: data.summary, exercises };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
