@@ -2,6 +2,7 @@
 // lesson and file is being rendered (for error messages), the ids already
 // used in the page, the table of contents, and the links to check later.
 import type { Token } from 'markdown-it';
+import type { HintTask } from '../hints.ts';
 import { RenderError } from './errors.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import type { Lesson } from './lessons.ts';
@@ -24,12 +25,7 @@ export interface LinkRef {
   line: number;
 }
 
-export interface HintTask {
-  task: number;
-  title: string;
-  line: number;
-  hints: { number: number; body: string; line: number }[];
-}
+export type { HintTask };
 
 export interface PageEnv {
   lesson: Pick<Lesson, 'dir' | 'folder' | 'where' | 'exercises'>;

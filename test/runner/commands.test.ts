@@ -57,6 +57,17 @@ describe('workbook hint', () => {
   });
 });
 
+describe('workbook hint with a malformed hints.md', () => {
+  it('names the file and line of the problem', async () => {
+    const copy = fixtureCopy();
+    const file = join(copy, 'lessons', '01-fixture', 'hints.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('### Hint 2', '### Second hint'));
+    const { code, stderr } = await runCli(['hint', 'adder'], { root: copy });
+    expect(code).toBe(1);
+    expect(stderr).toContain('lessons/01-fixture/hints.md:8: "### Second hint" should be "### Hint N"');
+  });
+});
+
 describe('workbook solution', () => {
   it('refuses before the exercise passes, and explains --force', async () => {
     writeState({ version: 1, done: [], hints: {} });

@@ -4,9 +4,8 @@
 import type MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
 import { errorAt, uniqueId, type PageEnv } from '../env.ts';
+import { TASK_HEADING } from '../../hints.ts';
 import { esc, slugify } from '../html.ts';
-
-export const TASK_HEADING = /^Task\s+(\d+)\b\s*[:.—-]?\s*/;
 
 export function headingsPlugin(md: MarkdownIt): void {
   md.core.ruler.after('inline', 'workbook_headings', (state) => {

@@ -9,54 +9,16 @@
 import type MarkdownIt from 'markdown-it';
 import { errorAt, type HintTask, type PageEnv } from '../env.ts';
 import { RenderError } from '../errors.ts';
-import { TASK_HEADING } from './headings.ts';
+import { HintsError, parseHints as parseHintsText } from '../../hints.ts';
 
-/** Splits hints.md into tasks and hints. `file` names it in errors. */
+/** Splits hints.md into tasks and hints (runner/hints.ts). `file` names it in errors. */
 export function parseHints(text: string, file: string): Map<number, HintTask> {
-  const tasks = new Map<number, HintTask>();
-  let task: HintTask | undefined;
-  let hint: HintTask['hints'][number] | undefined;
-  let fence: string | undefined;
-  const fail = (line: number, message: string): never => {
-    throw new RenderError(message, { file, line });
-  };
-  text.split('\n').forEach((raw, i) => {
-    const line = i + 1;
-    const f = /^\s*(`{3,}|~{3,})/.exec(raw);
-    if (fence) {
-      if (f && f[1]!.startsWith(fence)) fence = undefined;
-    } else if (f) {
-      fence = f[1]!;
-    } else if (/^#\s/.test(raw)) {
-      if (task) fail(line, 'a "# " title belongs at the top of hints.md only');
-      return;
-    } else if (/^##\s/.test(raw)) {
-      const m = TASK_HEADING.exec(raw.replace(/^##\s+/, ''));
-      if (!m) return fail(line, `"${raw}" should be "## Task N: <title>", like the task in README.md`);
-      const n = Number(m[1]);
-      if (tasks.has(n)) fail(line, `task ${n} has a second "## Task ${n}" section`);
-      task = { task: n, title: raw.replace(/^##\s+/, '').slice(m[0].length).trim(), line, hints: [] };
-      tasks.set(n, task);
-      hint = undefined;
-      return;
-    } else if (/^###\s/.test(raw)) {
-      const m = /^###\s+Hint\s+(\d+)\s*$/.exec(raw);
-      if (!m) return fail(line, `"${raw}" should be "### Hint N"`);
-      if (!task) return fail(line, 'a hint before any "## Task N: ..." section');
-      const number = Number(m[1]);
-      if (task.hints.some((h) => h.number === number)) fail(line, `task ${task.task} has two "### Hint ${number}"`);
-      hint = { number, body: '', line: line + 1 };
-      task.hints.push(hint);
-      return;
-    }
-    if (hint) hint.body += `${raw}\n`;
-    else if (raw.trim() !== '') fail(line, 'text outside a hint: put it under a "### Hint N" heading');
-  });
-  for (const t of tasks.values()) {
-    if (t.hints.length === 0) fail(t.line, `task ${t.task} has no hints: add "### Hint 1" below it`);
-    for (const h of t.hints) if (h.body.trim() === '') fail(h.line - 1, `hint ${h.number} of task ${t.task} is empty`);
+  try {
+    return parseHintsText(text);
+  } catch (error) {
+    if (error instanceof HintsError) throw new RenderError(error.message, { file, line: error.line });
+    throw error;
   }
-  return tasks;
 }
 
 export function hintsPlugin(md: MarkdownIt): void {
