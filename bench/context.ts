@@ -5,7 +5,9 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export function machineContext(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return [
     `node ${process.version} on ${process.platform}/${process.arch}`,
     `${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory`,

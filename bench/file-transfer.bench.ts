@@ -61,7 +61,11 @@ interface Stats {
   /** Wall time minus the time before the first byte was sent (the reference's hash pass), ms. */
   sending: number[];
 }
-const newStats = (): Stats => ({ sender: { growth: [], maxRss: [], cpu: [] }, receiver: { growth: [], maxRss: [], cpu: [] }, sending: [] });
+const newStats = (): Stats => ({
+  sender: { growth: [], maxRss: [], cpu: [] },
+  receiver: { growth: [], maxRss: [], cpu: [] },
+  sending: [],
+});
 
 if (process.argv[2] === CHILD) await child(process.argv.slice(3));
 
@@ -95,7 +99,8 @@ export default async function run(): Promise<void> {
       const these: Partial<Record<Kind | 'cp', number>> = {};
       // Rotate the order each round, so that no variant always runs first (or last) on a warm cache.
       for (const kind of [...order.slice(round - 1), ...order.slice(0, round - 1)]) {
-        const ms = kind === 'cp' ? await runCp(src, join(area, 'cp-copy.bin')) : await runTransfer(kind, area, src, stats[kind]);
+        const ms =
+          kind === 'cp' ? await runCp(src, join(area, 'cp-copy.bin')) : await runTransfer(kind, area, src, stats[kind]);
         if (ms === null) continue;
         times[kind].push(ms);
         these[kind] = ms;
@@ -106,19 +111,27 @@ export default async function run(): Promise<void> {
       console.log(`round ${round}: ${line.join(' | ')}`);
     }
 
-    const rate = (list: number[]): string => (list.length ? `${(mib / (median(list) / 1000)).toFixed(0)} MiB/s` : 'n/a');
-    console.log(`median throughput: reference ${rate(times.reference)}, bare pipeline ${rate(times.bare)}, bare + fsync ${rate(times['bare+fsync'])}, cp ${rate(times.cp)}`);
-    console.log(`reference / bare pipeline: ${median(ratios).toFixed(2)}x (aim: at least 0.8x); reference / (bare + fsync): ${median(ratiosFsync).toFixed(2)}x`);
+    const rate = (list: number[]): string =>
+      list.length ? `${(mib / (median(list) / 1000)).toFixed(0)} MiB/s` : 'n/a';
+    console.log(
+      `median throughput: reference ${rate(times.reference)}, bare pipeline ${rate(times.bare)}, bare + fsync ${rate(times['bare+fsync'])}, cp ${rate(times.cp)}`,
+    );
+    console.log(
+      `reference / bare pipeline: ${median(ratios).toFixed(2)}x (aim: at least 0.8x); reference / (bare + fsync): ${median(ratiosFsync).toFixed(2)}x`,
+    );
     const sending = median(stats.reference.sending);
     console.log(
       `without the sender's hash pass (first byte sent to verdict): reference ${rate(stats.reference.sending)}, ` +
         `${(median(stats.bare.sending) / sending).toFixed(2)}x the bare pipeline, ${(median(stats['bare+fsync'].sending) / sending).toFixed(2)}x bare + fsync; ` +
         `the hash pass took ${(median(stats.reference.sending.map((x, i) => times.reference[i]! - x)) / 1000).toFixed(2)} s`,
     );
-    const cpu = (st: Stats, side: 'sender' | 'receiver'): string => `${((median(st[side].cpu) / mib) * 1024 / 1000).toFixed(2)}`;
+    const cpu = (st: Stats, side: 'sender' | 'receiver'): string =>
+      `${(((median(st[side].cpu) / mib) * 1024) / 1000).toFixed(2)}`;
     console.log(
       `CPU seconds per GiB (median; steadier than wall time on a busy machine): ` +
-        (['reference', 'bare', 'bare+fsync'] as const).map((k) => `${k}: sender ${cpu(stats[k], 'sender')}, receiver ${cpu(stats[k], 'receiver')}`).join('; '),
+        (['reference', 'bare', 'bare+fsync'] as const)
+          .map((k) => `${k}: sender ${cpu(stats[k], 'sender')}, receiver ${cpu(stats[k], 'receiver')}`)
+          .join('; '),
     );
     const worst = (list: number[]): string => `${(Math.max(...list) / MiB).toFixed(1)} MiB`;
     console.log(
@@ -145,13 +158,19 @@ async function chooseSize(area: string): Promise<number> {
   let size = FULL_SIZE;
   while (size > 64 * MiB && 2 * size + margin > free) size /= 2;
   if (2 * size + margin > free) {
-    console.log(`not enough free space in ${tmpdir()} (${(free / MiB).toFixed(0)} MiB) even for 64 MiB: benchmark skipped`);
+    console.log(
+      `not enough free space in ${tmpdir()} (${(free / MiB).toFixed(0)} MiB) even for 64 MiB: benchmark skipped`,
+    );
     return 0;
   }
   if (size < FULL_SIZE) {
-    console.log(`NOTE: only ${(free / MiB).toFixed(0)} MiB free in ${tmpdir()}: using a ${size / MiB} MiB file instead of 1 GiB`);
+    console.log(
+      `NOTE: only ${(free / MiB).toFixed(0)} MiB free in ${tmpdir()}: using a ${size / MiB} MiB file instead of 1 GiB`,
+    );
   }
-  console.log(`file: ${size / MiB} MiB of random bytes in ${area} (${(free / 2 ** 30).toFixed(1)} GiB free); code measured: ${targetDir}`);
+  console.log(
+    `file: ${size / MiB} MiB of random bytes in ${area} (${(free / 2 ** 30).toFixed(1)} GiB free); code measured: ${targetDir}`,
+  );
   return size;
 }
 
@@ -159,7 +178,8 @@ async function makeFile(path: string, size: number): Promise<void> {
   const block = randomFillSync(Buffer.alloc(16 * MiB));
   const file = await open(path, 'w');
   try {
-    for (let written = 0; written < size; written += block.length) await file.write(block, 0, Math.min(block.length, size - written));
+    for (let written = 0; written < size; written += block.length)
+      await file.write(block, 0, Math.min(block.length, size - written));
   } finally {
     await file.close();
   }
@@ -180,17 +200,25 @@ async function runTransfer(
   area: string,
   src: string,
   stats: Stats,
-  { bytes = 0, readBytes = 64 * 1024, writeBytes = 16 * 1024 }: { bytes?: number; readBytes?: number; writeBytes?: number } = {},
+  {
+    bytes = 0,
+    readBytes = 64 * 1024,
+    writeBytes = 16 * 1024,
+  }: { bytes?: number; readBytes?: number; writeBytes?: number } = {},
 ): Promise<number> {
   const root = join(area, `inbox-${kind.replace(/\W/g, '')}`);
   await mkdir(root, { recursive: true });
   const receiver = spawn(
-    kind === 'reference' ? ['recv-reference', root] : ['recv-bare', join(root, 'copy.bin'), kind === 'bare+fsync' ? '1' : '0', String(writeBytes)],
+    kind === 'reference'
+      ? ['recv-reference', root]
+      : ['recv-bare', join(root, 'copy.bin'), kind === 'bare+fsync' ? '1' : '0', String(writeBytes)],
   );
   try {
     const { port } = (await receiver.next('ready')) as { port: number };
     const sender = spawn(
-      kind === 'reference' ? ['send-reference', src, String(port)] : ['send-bare', src, String(port), String(readBytes), String(bytes)],
+      kind === 'reference'
+        ? ['send-reference', src, String(port)]
+        : ['send-bare', src, String(port), String(readBytes), String(bytes)],
     );
     try {
       await sender.next('ready');
@@ -200,7 +228,10 @@ async function runTransfer(
       const ms = performance.now() - start;
       if (!s.ok || !r.ok) throw new Error(`the ${kind} transfer failed: ${s.detail ?? ''} ${r.detail ?? ''}`);
       stats.sending.push(ms - (s.firstWriteMs ?? 0));
-      for (const [side, done] of [[stats.sender, s], [stats.receiver, r]] as const) {
+      for (const [side, done] of [
+        [stats.sender, s],
+        [stats.receiver, r],
+      ] as const) {
         side.growth.push(done.growth);
         side.maxRss.push(done.maxRss);
         side.cpu.push(done.cpuMs);
@@ -222,15 +253,25 @@ async function runTransfer(
  * measurement. CPU time per GiB is the steadier figure on a busy machine.
  */
 async function sweep(area: string, src: string, bytes: number): Promise<void> {
-  const combos = SWEEP_READ.flatMap((readBytes) => SWEEP_WRITE.map((writeBytes) => ({ readBytes, writeBytes, wall: [] as number[], stats: newStats() })));
+  const combos = SWEEP_READ.flatMap((readBytes) =>
+    SWEEP_WRITE.map((writeBytes) => ({ readBytes, writeBytes, wall: [] as number[], stats: newStats() })),
+  );
   for (let rep = 0; rep < 2; rep++) {
     for (const combo of rep % 2 ? [...combos].reverse() : combos) {
-      combo.wall.push(await runTransfer('bare', area, src, combo.stats, { bytes, readBytes: combo.readBytes, writeBytes: combo.writeBytes }));
+      combo.wall.push(
+        await runTransfer('bare', area, src, combo.stats, {
+          bytes,
+          readBytes: combo.readBytes,
+          writeBytes: combo.writeBytes,
+        }),
+      );
     }
   }
-  console.log(`buffer sizes (bare pipeline, ${bytes / MiB} MiB, median of 2; sender reads / receiver's write highWaterMark):`);
+  console.log(
+    `buffer sizes (bare pipeline, ${bytes / MiB} MiB, median of 2; sender reads / receiver's write highWaterMark):`,
+  );
   for (const c of combos) {
-    const perGiB = (ms: number[]): string => ((median(ms) / (bytes / MiB)) * 1024 / 1000).toFixed(2);
+    const perGiB = (ms: number[]): string => (((median(ms) / (bytes / MiB)) * 1024) / 1000).toFixed(2);
     console.log(
       `  read ${c.readBytes / 1024} KiB / write ${c.writeBytes / 1024} KiB: ${(bytes / MiB / (median(c.wall) / 1000)).toFixed(0)} MiB/s, ` +
         `CPU s per GiB: sender ${perGiB(c.stats.sender.cpu)}, receiver ${perGiB(c.stats.receiver.cpu)}`,
@@ -294,7 +335,15 @@ async function child([role, ...args]: string[]): Promise<void> {
     peak = Math.max(peak, process.memoryUsage.rss());
     const cpu = process.cpuUsage(cpu0);
     const firstWriteMs = firstWriteAt ? firstWriteAt - goAt : undefined;
-    send({ type: 'done', ok, detail, growth: peak - base, maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: (cpu.user + cpu.system) / 1000, firstWriteMs } satisfies Done);
+    send({
+      type: 'done',
+      ok,
+      detail,
+      growth: peak - base,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      firstWriteMs,
+    } satisfies Done);
   };
   const listen = async (server: Server): Promise<void> => {
     server.listen(0, '127.0.0.1');
@@ -343,18 +392,30 @@ async function child([role, ...args]: string[]): Promise<void> {
       }),
     );
   } else if (role === 'recv-reference') {
-    const { createReceiver } = (await import(new URL('receiver.ts', codeUnderTest).href)) as typeof import('../solutions/04-file-transfer/receiver.ts');
+    const { createReceiver } = (await import(
+      new URL('receiver.ts', codeUnderTest).href
+    )) as typeof import('../solutions/04-file-transfer/receiver.ts');
     const server = createReceiver({ root: args[0]!, quota: Number.MAX_SAFE_INTEGER });
     server.on('transfer', (verdict: { ok: boolean; message?: string }) => done(verdict.ok, verdict.message));
     await listen(server);
   } else if (role === 'send-bare') {
-    const [src, port, readBytes, bytes] = args.map((a, i) => (i === 0 ? a : Number(a))) as [string, number, number, number];
+    const [src, port, readBytes, bytes] = args.map((a, i) => (i === 0 ? a : Number(a))) as [
+      string,
+      number,
+      number,
+      number,
+    ];
     const socket = await connectTo(port);
     await go();
-    await pipeline(createReadStream(src, { highWaterMark: readBytes, ...(bytes > 0 ? { end: bytes - 1 } : {}) }), socket);
+    await pipeline(
+      createReadStream(src, { highWaterMark: readBytes, ...(bytes > 0 ? { end: bytes - 1 } : {}) }),
+      socket,
+    );
     done(true);
   } else if (role === 'send-reference') {
-    const { sendFile } = (await import(new URL('send-file.ts', codeUnderTest).href)) as typeof import('../solutions/04-file-transfer/send-file.ts');
+    const { sendFile } = (await import(
+      new URL('send-file.ts', codeUnderTest).href
+    )) as typeof import('../solutions/04-file-transfer/send-file.ts');
     const socket = await connectTo(Number(args[1]));
     await go();
     const verdict = await sendFile(socket, args[0]!, 'copy.bin');

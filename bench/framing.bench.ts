@@ -88,7 +88,9 @@ function rate(frameSize: number, frames: number, ms: number): string {
 }
 
 async function decoderBench(): Promise<void> {
-  console.log(`decoder throughput: median of ${RUNS} runs after a warm-up, the two decoders alternating; MB = 10^6 bytes of payload`);
+  console.log(
+    `decoder throughput: median of ${RUNS} runs after a warm-up, the two decoders alternating; MB = 10^6 bytes of payload`,
+  );
   console.log(`${'case'.padEnd(34)}${'FrameDecoder'.padEnd(24)}${'naive concat'.padEnd(26)}ours/naive (per frame)`);
   for (const c of cases) {
     const ours = framesOf(c.frameSize, c.ours);
@@ -99,8 +101,11 @@ async function decoderBench(): Promise<void> {
     const naiveMs: number[] = [];
     const ratios: number[] = [];
     const timeOurs = async (): Promise<number> =>
-      (await timeRuns(1, () => decodeAll(() => new FrameDecoder({ maxFrameSize: c.frameSize }), oursChunks, c.ours)))[0]!;
-    const timeNaive = async (): Promise<number> => (await timeRuns(1, () => decodeAll(() => new NaiveDecoder(), naiveChunks, c.naive)))[0]!;
+      (
+        await timeRuns(1, () => decodeAll(() => new FrameDecoder({ maxFrameSize: c.frameSize }), oursChunks, c.ours))
+      )[0]!;
+    const timeNaive = async (): Promise<number> =>
+      (await timeRuns(1, () => decodeAll(() => new NaiveDecoder(), naiveChunks, c.naive)))[0]!;
     await timeOurs(); // warm-up runs, untimed: JIT, and the garbage left by building the input
     await timeNaive();
     for (let run = 0; run < RUNS; run++) {
@@ -120,7 +125,9 @@ async function decoderBench(): Promise<void> {
     }
     const naiveLabel = `${rate(c.frameSize, c.naive, median(naiveMs))}${c.naive !== c.ours ? ` (${c.naive} frames)` : ''}`;
     const spread = `${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)}`;
-    console.log(`${c.label.padEnd(34)}${rate(c.frameSize, c.ours, median(oursMs)).padEnd(24)}${naiveLabel.padEnd(26)}${median(ratios).toFixed(2)}x (runs: ${spread})`);
+    console.log(
+      `${c.label.padEnd(34)}${rate(c.frameSize, c.ours, median(oursMs)).padEnd(24)}${naiveLabel.padEnd(26)}${median(ratios).toFixed(2)}x (runs: ${spread})`,
+    );
   }
 }
 

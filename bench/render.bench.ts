@@ -35,8 +35,12 @@ export default async function run(): Promise<void> {
     const files = readdirSync(site).filter((f) => !f.startsWith('.'));
     const sizes = files.map((f) => [f, statSync(join(site, f)).size] as const).sort((a, b) => b[1] - a[1]);
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-    console.log(`render, first in this process (loads shiki): ${first.ms.toFixed(0)} ms wall, ${cpuMs(cpuFirst)} ms CPU, for ${first.pages} pages`);
-    console.log(`render, warm (median of 5):                ${median(warm).toFixed(0)} ms wall (min ${Math.min(...warm).toFixed(0)}, max ${Math.max(...warm).toFixed(0)}), ${cpuMs(cpuWarm, 5)} ms CPU each`);
+    console.log(
+      `render, first in this process (loads shiki): ${first.ms.toFixed(0)} ms wall, ${cpuMs(cpuFirst)} ms CPU, for ${first.pages} pages`,
+    );
+    console.log(
+      `render, warm (median of 5):                ${median(warm).toFixed(0)} ms wall (min ${Math.min(...warm).toFixed(0)}, max ${Math.max(...warm).toFixed(0)}), ${cpuMs(cpuWarm, 5)} ms CPU each`,
+    );
     console.log(`site size: ${kib(first.bytes)} in ${files.length} files`);
     for (const [f, n] of sizes) console.log(`  ${f.padEnd(28)} ${kib(n).padStart(10)}`);
   } finally {

@@ -29,18 +29,33 @@ async function wall(file: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 async function checkOverhead(): Promise<void> {
   const test = 'lessons/01-socket-basics/echo-server.test.ts';
   const cache = join(root, '.workbook', 'analysis-cache.json');
-  const times: Record<string, number[]> = { vitest: [], npxVitest: [], npxCheck: [], check: [], checkNoTypes: [], checkColdTypes: [] };
+  const times: Record<string, number[]> = {
+    vitest: [],
+    npxVitest: [],
+    npxCheck: [],
+    check: [],
+    checkNoTypes: [],
+    checkColdTypes: [],
+  };
   // The same tests against the reference solution: nothing is recorded in the learner's progress.
   const env = { WORKBOOK_TARGET: 'solutions' };
   await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']); // warm the disk cache
   for (let i = 0; i < ROUNDS; i++) {
-    times.vitest!.push(await wall(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'lessons', test], env));
+    times.vitest!.push(
+      await wall(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'lessons', test], env),
+    );
     times.npxVitest!.push(await wall('npx', ['vitest', 'run', '--project', 'lessons', test], env));
     times.npxCheck!.push(await wall('npx', ['workbook', 'check', 'echo-server', '--target', 'solutions']));
-    times.checkNoTypes!.push(await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions', '--no-types']));
-    times.check!.push(await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']));
+    times.checkNoTypes!.push(
+      await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions', '--no-types']),
+    );
+    times.check!.push(
+      await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']),
+    );
     rmSync(cache, { force: true });
-    times.checkColdTypes!.push(await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']));
+    times.checkColdTypes!.push(
+      await wall(process.execPath, ['bin/workbook.js', 'check', 'echo-server', '--target', 'solutions']),
+    );
   }
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<string, number>;
   console.log(`check echo-server vs vitest run of its test file (median of ${ROUNDS}, interleaved):`);
@@ -60,15 +75,22 @@ async function watchLatency(): Promise<void> {
   // A copy of the workbook, so the learner's files and progress are untouched.
   const copy = mkdtempSync(join(tmpdir(), 'workbook-bench-'));
   try {
-    for (const part of ['lessons', 'solutions', 'runner', 'package.json', 'tsconfig.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+    for (const part of ['lessons', 'solutions', 'runner', 'package.json', 'tsconfig.json'])
+      cpSync(join(root, part), join(copy, part), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
     const file = join(copy, 'lessons', '01-socket-basics', 'echo-server.ts');
     // A nearly right answer: four tests pass, the ECONNRESET one fails, so
     // every save runs the whole file.
-    const almost = readFileSync(join(root, 'solutions', '01-socket-basics', 'echo-server.ts'), 'utf8').replace("socket.on('error', () => socket.destroy());", '');
+    const almost = readFileSync(join(root, 'solutions', '01-socket-basics', 'echo-server.ts'), 'utf8').replace(
+      "socket.on('error', () => socket.destroy());",
+      '',
+    );
     writeFileSync(file, almost);
 
-    const child = spawn(process.execPath, [join(root, 'bin', 'workbook.js'), 'watch'], { cwd: copy, env: { ...process.env, NO_COLOR: '1', WORKBOOK_ROOT: copy } });
+    const child = spawn(process.execPath, [join(root, 'bin', 'workbook.js'), 'watch'], {
+      cwd: copy,
+      env: { ...process.env, NO_COLOR: '1', WORKBOOK_ROOT: copy },
+    });
     let out = '';
     let waiting: (() => void) | undefined;
     child.stdout.on('data', (c: Buffer) => {
@@ -99,7 +121,9 @@ async function watchLatency(): Promise<void> {
     await new Promise((r) => child.on('exit', r));
     const sorted = [...latencies].sort((a, b) => a - b);
     console.log(`\nwatch: save -> verdict for echo-server (5 tests), ${latencies.length} saves:`);
-    console.log(`  median ${median(latencies).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (includes the ${40} ms debounce)`);
+    console.log(
+      `  median ${median(latencies).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms (includes the ${40} ms debounce)`,
+    );
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

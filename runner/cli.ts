@@ -51,7 +51,9 @@ export async function main(argv: string[]): Promise<number> {
     const load = commands[name];
     if (!load) {
       const close = closestNames(name, Object.keys(commands));
-      throw new CLIError(`'${name}' is not a workbook command.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}\nRun 'npx workbook --help' to see the commands.`);
+      throw new CLIError(
+        `'${name}' is not a workbook command.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}\nRun 'npx workbook --help' to see the commands.`,
+      );
     }
     const command = (await load()).default;
     if (args.includes('--help') || args.includes('-h')) {
@@ -71,7 +73,12 @@ export async function main(argv: string[]): Promise<number> {
 
 function parse(command: Command, args: string[]) {
   try {
-    const { values, positionals } = parseArgs({ args, options: command.options ?? {}, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: command.options ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     throw new CLIError(`${(error as Error).message}\nRun 'npx workbook ${command.name} --help' for its options.`);

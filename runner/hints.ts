@@ -53,7 +53,15 @@ export function parseHints(text: string): Map<number, HintTask> {
       if (!m) return fail(line, `"${raw}" should be "## Task N: <title>", like the task in README.md`);
       const n = Number(m[1]);
       if (tasks.has(n)) fail(line, `task ${n} has a second "## Task ${n}" section`);
-      task = { task: n, title: raw.replace(/^##\s+/, '').slice(m[0].length).trim(), line, hints: [] };
+      task = {
+        task: n,
+        title: raw
+          .replace(/^##\s+/, '')
+          .slice(m[0].length)
+          .trim(),
+        line,
+        hints: [],
+      };
       tasks.set(n, task);
       hint = undefined;
       return;

@@ -43,8 +43,15 @@ export function parseLessonJson(text: string): LessonMeta {
     for (const key of ['name', 'title', 'file', 'test'] as const) {
       if (typeof e[key] !== 'string' || !e[key]) bad(`exercises[${i}].${key} must be a non-empty string`);
     }
-    if (!Number.isInteger(e.task) || (e.task as number) < 1) bad(`exercises[${i}].task must be a task number (1, 2, ...)`);
-    return { name: e.name as string, task: e.task as number, title: e.title as string, file: e.file as string, test: e.test as string };
+    if (!Number.isInteger(e.task) || (e.task as number) < 1)
+      bad(`exercises[${i}].task must be a task number (1, 2, ...)`);
+    return {
+      name: e.name as string,
+      task: e.task as number,
+      title: e.title as string,
+      file: e.file as string,
+      test: e.test as string,
+    };
   });
   return { title: data.title, summary: data.summary, exercises };
 }

@@ -30,7 +30,9 @@ export function readState(root: string): State {
   }
   const state = parseState(text);
   if (state) return state;
-  process.stderr.write(`The progress file ${statePath(root)} was damaged; starting a new one (your code is untouched).\n`);
+  process.stderr.write(
+    `The progress file ${statePath(root)} was damaged; starting a new one (your code is untouched).\n`,
+  );
   return empty();
 }
 

@@ -36,7 +36,6 @@ export interface Workbook {
   exercises: Exercise[];
 }
 
-
 /**
  * Finds the workbook that holds `cwd` (WORKBOOK_ROOT overrides) and reads
  * its lessons. Outside a workbook, says where to run the command.
@@ -55,7 +54,13 @@ export function loadWorkbook(cwd = process.cwd()): Workbook {
     .filter((d) => d.isDirectory() && LESSON_FOLDER.test(d.name))
     .map((d) => readLesson(join(lessonsDir, d.name)))
     .sort((a, b) => a.slug.localeCompare(b.slug));
-  return { root, lessonsDir, solutionsDir: join(root, 'solutions'), lessons, exercises: lessons.flatMap((l) => l.exercises) };
+  return {
+    root,
+    lessonsDir,
+    solutionsDir: join(root, 'solutions'),
+    lessons,
+    exercises: lessons.flatMap((l) => l.exercises),
+  };
 }
 
 function findRoot(from: string): string | undefined {
@@ -75,7 +80,14 @@ function readLesson(dir: string): Lesson {
     const problem = error instanceof LessonJsonError ? error.message : `could not be read: ${(error as Error).message}`;
     throw new CLIError(`${where} ${problem}`);
   }
-  const lesson: Lesson = { slug, number: slug.slice(0, 2), title: meta.title, summary: meta.summary, dir, exercises: [] };
+  const lesson: Lesson = {
+    slug,
+    number: slug.slice(0, 2),
+    title: meta.title,
+    summary: meta.summary,
+    dir,
+    exercises: [],
+  };
   lesson.exercises = meta.exercises.map((e) => ({ ...e, id: `${slug}/${e.name}`, lesson }));
   return lesson;
 }
@@ -87,11 +99,19 @@ function readLesson(dir: string): Lesson {
  * the closest names as suggestions.
  */
 export function findExercises(workbook: Workbook, query: string): Exercise[] {
-  const q = query.replace(/\\/g, '/').replace(/^\.\//, '').replace(/^(lessons|solutions)\//, '').replace(/\.(test\.)?ts$/, '');
+  const q = query
+    .replace(/\\/g, '/')
+    .replace(/^\.\//, '')
+    .replace(/^(lessons|solutions)\//, '')
+    .replace(/\.(test\.)?ts$/, '');
   const lesson = workbook.lessons.find((l) => l.slug === q || l.number === q || l.number === q.padStart(2, '0'));
   if (lesson) return lesson.exercises;
   const exact = workbook.exercises.filter(
-    (e) => e.name === q || e.id === q || `${e.lesson.number}/${e.name}` === q || `${e.lesson.slug}/${e.file.replace(/\.ts$/, '')}` === q,
+    (e) =>
+      e.name === q ||
+      e.id === q ||
+      `${e.lesson.number}/${e.name}` === q ||
+      `${e.lesson.slug}/${e.file.replace(/\.ts$/, '')}` === q,
   );
   if (exact.length > 0) return exact;
   const names = [...workbook.exercises.map((e) => e.name), ...workbook.lessons.map((l) => l.slug)];

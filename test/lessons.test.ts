@@ -25,19 +25,31 @@ describe('the lessons', () => {
         cpSync(join(lesson.dir, file), join(starters, lesson.slug, file));
       }
     }
-    const { stdout, stderr } = await runCli(['check', '--all', '--json', '--target', starters], { root: repoRoot, timeout: 280_000 });
-    const results = JSON.parse(stdout) as { status: string; message?: string; tests: Array<{ name: string; status: string; message?: string }> };
+    const { stdout, stderr } = await runCli(['check', '--all', '--json', '--target', starters], {
+      root: repoRoot,
+      timeout: 280_000,
+    });
+    const results = JSON.parse(stdout) as {
+      status: string;
+      message?: string;
+      tests: Array<{ name: string; status: string; message?: string }>;
+    };
     expect(results.message ?? '', `the runner reported an error:\n${stderr}`).toBe('');
     expect(results.status).toBe('fail');
 
     const ran = new Set(results.tests.map((t) => t.name.split(' > ')[0]));
     expect([...ran].sort()).toEqual(workbook.exercises.map((e) => e.id).sort());
     const passing = results.tests.filter((t) => t.status !== 'fail').map((t) => t.name);
-    expect(passing, 'these tests pass against an untouched starter: they cannot fail, or the starter does the work').toEqual([]);
+    expect(
+      passing,
+      'these tests pass against an untouched starter: they cannot fail, or the starter does the work',
+    ).toEqual([]);
     for (const test of results.tests) {
       const message = test.message ?? '';
       expect(message.trim(), `${test.name} fails without a message`).not.toBe('');
-      expect(message, `${test.name} fails with a crash of the runner`).not.toMatch(/Cannot convert|is not a function.*runner\//);
+      expect(message, `${test.name} fails with a crash of the runner`).not.toMatch(
+        /Cannot convert|is not a function.*runner\//,
+      );
       expect(message, `${test.name} shows vitest internals`).not.toMatch(/node_modules\/(vitest|@vitest)/);
     }
   });

@@ -6,13 +6,20 @@ import { reviewSource } from '../runner/review/rules.ts';
 
 const project = new Project({ useInMemoryFileSystem: true });
 let n = 0;
-const review = (code: string) => reviewSource(project.createSourceFile(`f${n++}.ts`, code)).map((note) => `${note.rule}@${note.line}`);
+const review = (code: string) =>
+  reviewSource(project.createSourceFile(`f${n++}.ts`, code)).map((note) => `${note.rule}@${note.line}`);
 
 describe('review notes', () => {
   it("flags a 'data' chunk parsed as a whole message, not a buffered one", () => {
-    expect(review(`s.on('data', (chunk) => {\n  const m = JSON.parse(chunk.toString());\n});`)).toEqual(['data-chunk-as-message@2']);
-    expect(review(`s.on('data', (chunk) => {\n  const len = chunk.readUInt32BE(0);\n});`)).toEqual(['data-chunk-as-message@2']);
-    expect(review(`s.on('data', (chunk) => {\n  buffered.push(chunk);\n  const m = JSON.parse(line);\n});`)).toEqual([]);
+    expect(review(`s.on('data', (chunk) => {\n  const m = JSON.parse(chunk.toString());\n});`)).toEqual([
+      'data-chunk-as-message@2',
+    ]);
+    expect(review(`s.on('data', (chunk) => {\n  const len = chunk.readUInt32BE(0);\n});`)).toEqual([
+      'data-chunk-as-message@2',
+    ]);
+    expect(review(`s.on('data', (chunk) => {\n  buffered.push(chunk);\n  const m = JSON.parse(line);\n});`)).toEqual(
+      [],
+    );
   });
 
   it('flags a shell: exec(), execSync() and shell: true, but not execFile()', () => {
@@ -33,8 +40,16 @@ describe('review notes', () => {
   });
 
   it('flags a *Sync call inside a connection handler, not at start-up', () => {
-    expect(review(`createServer((socket) => {\n  socket.on('error', () => {});\n  const key = scryptSync(pw, salt, 32);\n});`)).toEqual(['sync-call-in-handler@3']);
-    expect(review(`const config = readFileSync('c.json');\ncreateServer((socket) => {\n  socket.on('error', () => {});\n});`)).toEqual([]);
+    expect(
+      review(
+        `createServer((socket) => {\n  socket.on('error', () => {});\n  const key = scryptSync(pw, salt, 32);\n});`,
+      ),
+    ).toEqual(['sync-call-in-handler@3']);
+    expect(
+      review(
+        `const config = readFileSync('c.json');\ncreateServer((socket) => {\n  socket.on('error', () => {});\n});`,
+      ),
+    ).toEqual([]);
   });
 
   it("flags a 'timeout' handler that does not close the socket", () => {
@@ -44,8 +59,12 @@ describe('review notes', () => {
   });
 
   it("flags a server whose sockets have no 'error' listener, unless handed to a function", () => {
-    expect(review(`createServer((socket) => {\n  socket.pipe(socket);\n});`)).toEqual(['socket-without-error-listener@1']);
-    expect(review(`createServer((socket) => {\n  socket.on('error', () => socket.destroy());\n  socket.pipe(socket);\n});`)).toEqual([]);
+    expect(review(`createServer((socket) => {\n  socket.pipe(socket);\n});`)).toEqual([
+      'socket-without-error-listener@1',
+    ]);
+    expect(
+      review(`createServer((socket) => {\n  socket.on('error', () => socket.destroy());\n  socket.pipe(socket);\n});`),
+    ).toEqual([]);
     expect(review(`createServer((socket) => void serve(socket, settings));`)).toEqual([]);
   });
 });

@@ -1,6 +1,15 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, bytewise, expectBytes, nextEvent, readUntilEnd, startProxy, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import {
+  DeadlineError,
+  bytewise,
+  expectBytes,
+  nextEvent,
+  readUntilEnd,
+  startProxy,
+  useNetKit,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { createHalfCloseServer } from './half-close.ts';
 
 const kit = useNetKit();
@@ -16,7 +25,9 @@ function heldHandler() {
   const handle = (request: Buffer): Promise<Uint8Array> => {
     requests.push(Buffer.from(request));
     notify();
-    return new Promise((resolve, reject) => releases.push((reply) => (reply instanceof Error ? reject(reply) : resolve(reply))));
+    return new Promise((resolve, reject) =>
+      releases.push((reply) => (reply instanceof Error ? reject(reply) : resolve(reply))),
+    );
   };
   /** Resolves once handle() has been called `n` times in all. */
   const called = (n: number, message: string): Promise<void> =>
@@ -31,9 +42,11 @@ function heldHandler() {
   return { handle, requests, called, release };
 }
 
-const upperCase = async (request: Buffer): Promise<Uint8Array> => Buffer.from(request.toString('latin1').toUpperCase(), 'latin1');
+const upperCase = async (request: Buffer): Promise<Uint8Array> =>
+  Buffer.from(request.toString('latin1').toUpperCase(), 'latin1');
 
-const NEVER_CALLED = "your server never called handle(): call it once the client has ended its side (the socket's 'end' event)";
+const NEVER_CALLED =
+  "your server never called handle(): call it once the client has ended its side (the socket's 'end' event)";
 
 describe('Task 3: a server that replies after the client half-closes', () => {
   it('sends the reply after asynchronous work, although the client has already called end()', async () => {
@@ -43,10 +56,12 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     await held.called(1, NEVER_CALLED);
     expectBytes(held.requests[0]!, 'hello', 'the request handle() received');
     held.release(0, Buffer.from('HELLO'));
-    const reply = await readUntilEnd(client, { message: 'handle() returned "HELLO", but your server never sent it and ended the connection' });
+    const reply = await readUntilEnd(client, {
+      message: 'handle() returned "HELLO", but your server never sent it and ended the connection',
+    });
     expect(
       reply.length,
-      'the connection ended without the reply: after the client\'s end(), Node ended your side too, so the reply written later was lost. Create the server with allowHalfOpen: true',
+      "the connection ended without the reply: after the client's end(), Node ended your side too, so the reply written later was lost. Create the server with allowHalfOpen: true",
     ).toBeGreaterThan(0);
     expectBytes(reply, 'HELLO', 'the reply');
   });
@@ -61,11 +76,16 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     const client = await kit.connect(proxy.port);
     client.end('hello, world');
     expectBytes(await readUntilEnd(client), '12:hello, world', 'the reply (length:request, as handle() saw it)');
-    expect(calls, `handle() should be called exactly once per connection, not ${calls} times: call it once, on 'end', with all the bytes`).toBe(1);
+    expect(
+      calls,
+      `handle() should be called exactly once per connection, not ${calls} times: call it once, on 'end', with all the bytes`,
+    ).toBe(1);
   });
 
   it('passes an empty request to handle() when the client ends at once', async () => {
-    const client = await kit.connect(await kit.listen(createHalfCloseServer(async (request) => Buffer.from(`got ${request.length} bytes`))));
+    const client = await kit.connect(
+      await kit.listen(createHalfCloseServer(async (request) => Buffer.from(`got ${request.length} bytes`))),
+    );
     client.end();
     expectBytes(await readUntilEnd(client), 'got 0 bytes', 'the reply to an empty request');
   });
@@ -75,7 +95,11 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 13) & 0xff;
     const client = await kit.connect(await kit.listen(createHalfCloseServer(async (request) => request)));
     client.end(payload);
-    expectBytes(await readUntilEnd(client, { ms: 5_000 }), payload, 'the 1 MiB reply (the handler sends the request back)');
+    expectBytes(
+      await readUntilEnd(client, { ms: 5_000 }),
+      payload,
+      'the 1 MiB reply (the handler sends the request back)',
+    );
   });
 
   it('serves two clients at once, each with its own request and reply', async () => {
@@ -110,7 +134,8 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     client.on('data', (chunk: Buffer) => received.push(chunk));
     client.write(Buffer.alloc(1_001, 0x61)); // one byte too many, and the client does not end
     await nextEvent(client, 'close', {
-      message: 'your server kept a connection open after receiving 1,001 bytes with maxRequestBytes 1,000: destroy it as soon as the limit is passed, without waiting for the end.',
+      message:
+        'your server kept a connection open after receiving 1,001 bytes with maxRequestBytes 1,000: destroy it as soon as the limit is passed, without waiting for the end.',
     });
     expect(calls, `handle() must not be called for a request over the limit, but it was called ${calls} times`).toBe(0);
     const replied = Buffer.concat(received).length;
@@ -118,8 +143,13 @@ describe('Task 3: a server that replies after the client half-closes', () => {
 
     const next = await kit.connect(port);
     next.end(Buffer.alloc(1_000, 0x62)); // exactly the limit is fine
-    const answer = await readUntilEnd(next, { message: 'your server never answered a request of exactly maxRequestBytes (1,000 bytes)' });
-    expect(answer.length, `a request of exactly maxRequestBytes (1,000 bytes) should be answered in full (the handler sends it back), but ${answer.length} bytes came`).toBe(1_000);
+    const answer = await readUntilEnd(next, {
+      message: 'your server never answered a request of exactly maxRequestBytes (1,000 bytes)',
+    });
+    expect(
+      answer.length,
+      `a request of exactly maxRequestBytes (1,000 bytes) should be answered in full (the handler sends it back), but ${answer.length} bytes came`,
+    ).toBe(1_000);
   });
 
   it('closes the connection without a reply when handle() rejects, and keeps serving', async () => {
@@ -131,7 +161,9 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     const bad = await kit.connect(port);
     bad.on('error', () => {}); // a reset is an acceptable way to close here
     bad.end('bad');
-    const reply = await readUntilEnd(bad, { message: 'your server never closed the connection after handle() rejected' }).catch((error: unknown) => {
+    const reply = await readUntilEnd(bad, {
+      message: 'your server never closed the connection after handle() rejected',
+    }).catch((error: unknown) => {
       if (error instanceof DeadlineError) throw error;
       return Buffer.alloc(0); // reset by the server: no reply, as expected
     });
@@ -159,7 +191,9 @@ describe('Task 3: a server that replies after the client half-closes', () => {
     // The server has already read the whole request, so it learns of the
     // reset only when it writes the reply: that write fails (EPIPE or
     // ECONNRESET), and without an 'error' listener the server would crash.
-    const closed = nextEvent(serverSide, 'close', { message: "your server's socket never closed after the client reset it and the reply failed" });
+    const closed = nextEvent(serverSide, 'close', {
+      message: "your server's socket never closed after the client reset it and the reply failed",
+    });
     held.release(0, Buffer.from('too late'));
     await closed;
 

@@ -26,7 +26,10 @@ export interface HalfCloseServerOptions {
  * - The client vanishes (ECONNRESET) at any point: that connection is
  *   dropped; the server and its other clients carry on.
  */
-export function createHalfCloseServer(handle: Handler, { maxRequestBytes = 1024 * 1024 }: HalfCloseServerOptions = {}): Server {
+export function createHalfCloseServer(
+  handle: Handler,
+  { maxRequestBytes = 1024 * 1024 }: HalfCloseServerOptions = {},
+): Server {
   // TODO: return createServer(options, (socket) => { ... }), where the connection handler:
   //   - collects the 'data' chunks, and destroys the socket as soon as more than maxRequestBytes arrived;
   //   - on 'end', awaits handle(request), then sends the reply with socket.end(reply),

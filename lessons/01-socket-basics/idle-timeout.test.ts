@@ -18,7 +18,10 @@ const PATIENT_IDLE_MS = 500;
 const UNREACHED_IDLE_MS = 10_000;
 
 /** Starts `server` (if not yet listening) and connects one client; resolves with both ends of that connection. */
-async function connectTo(server: Server, options: { allowHalfOpen?: boolean } = {}): Promise<{ client: Socket; serverSide: Socket }> {
+async function connectTo(
+  server: Server,
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<{ client: Socket; serverSide: Socket }> {
   const port = await kit.listen(server);
   const accepted = nextEvent<[Socket]>(server, 'connection', { message: 'your server never accepted the connection' });
   const client = await kit.connect(port, options);
@@ -33,7 +36,11 @@ describe('Task 4: an echo server with an idle timeout', () => {
   it('echoes like the server of task 1', async () => {
     const { client } = await connectTo(createIdleEchoServer(UNREACHED_IDLE_MS));
     client.write('hello');
-    expectBytes(await readExactly(client, 5, { message: 'your server accepted the connection but never echoed "hello"' }), 'hello', 'the echo of "hello"');
+    expectBytes(
+      await readExactly(client, 5, { message: 'your server accepted the connection but never echoed "hello"' }),
+      'hello',
+      'the echo of "hello"',
+    );
   });
 
   it('closes a client that connects and never sends anything', async () => {
@@ -45,7 +52,10 @@ describe('Task 4: an echo server with an idle timeout', () => {
     const { client, serverSide } = await connectTo(createIdleEchoServer(PATIENT_IDLE_MS));
     client.write('one message, then silence');
     await readExactly(client, 25, { message: 'your server never echoed the first message' });
-    await nextEvent(serverSide, 'close', { ms: HANG_UP_DEADLINE_MS + PATIENT_IDLE_MS, message: neverClosed(PATIENT_IDLE_MS) });
+    await nextEvent(serverSide, 'close', {
+      ms: HANG_UP_DEADLINE_MS + PATIENT_IDLE_MS,
+      message: neverClosed(PATIENT_IDLE_MS),
+    });
   });
 
   it('frees the connection even when the silent client never closes its side', async () => {
@@ -62,7 +72,10 @@ describe('Task 4: an echo server with an idle timeout', () => {
     const server = createIdleEchoServer(PATIENT_IDLE_MS);
     const { client: talker } = await connectTo(server);
     const { serverSide: silentSide } = await connectTo(server);
-    const silentClosed = nextEvent(silentSide, 'close', { ms: HANG_UP_DEADLINE_MS + PATIENT_IDLE_MS, message: neverClosed(PATIENT_IDLE_MS) });
+    const silentClosed = nextEvent(silentSide, 'close', {
+      ms: HANG_UP_DEADLINE_MS + PATIENT_IDLE_MS,
+      message: neverClosed(PATIENT_IDLE_MS),
+    });
 
     let talkerClosed = false;
     talker.once('close', () => (talkerClosed = true));
@@ -71,12 +84,19 @@ describe('Task 4: an echo server with an idle timeout', () => {
     const until = performance.now() + 1.6 * PATIENT_IDLE_MS;
     for (let round = 0; round < 100 && performance.now() < until; round++) {
       talker.write('.');
-      await readExactly(talker, 1, { message: 'your server stopped echoing to a client that sends a byte every 20 ms' }).catch((error: Error) => {
-        throw new Error(`your server cut a client that was sending a byte every 20 ms (idleMs ${PATIENT_IDLE_MS}): the countdown must restart whenever data moves. (${error.message})`);
+      await readExactly(talker, 1, {
+        message: 'your server stopped echoing to a client that sends a byte every 20 ms',
+      }).catch((error: Error) => {
+        throw new Error(
+          `your server cut a client that was sending a byte every 20 ms (idleMs ${PATIENT_IDLE_MS}): the countdown must restart whenever data moves. (${error.message})`,
+        );
       });
       await sleep(20);
     }
-    expect(talkerClosed, `your server closed a client that kept talking for ${1.6 * PATIENT_IDLE_MS} ms with pauses of 20 ms`).toBe(false);
+    expect(
+      talkerClosed,
+      `your server closed a client that kept talking for ${1.6 * PATIENT_IDLE_MS} ms with pauses of 20 ms`,
+    ).toBe(false);
     await silentClosed;
   });
 
@@ -98,7 +118,10 @@ describe('Task 4: an echo server with an idle timeout', () => {
     [0, 'socket.setTimeout(0) switches the idle timer off'],
     [-100, 'socket.setTimeout(-100) would throw when the first client connects, crashing the server'],
     [Number.NaN, 'socket.setTimeout(NaN) would throw when the first client connects, crashing the server'],
-    [Number.POSITIVE_INFINITY, 'socket.setTimeout(Infinity) would throw when the first client connects, crashing the server'],
+    [
+      Number.POSITIVE_INFINITY,
+      'socket.setTimeout(Infinity) would throw when the first client connects, crashing the server',
+    ],
     [2 ** 31, 'a Node timer holds at most 2^31 - 1 ms'],
   ])('refuses idleMs %s with a RangeError (%s)', (idleMs, why) => {
     let thrown: unknown;
@@ -108,6 +131,9 @@ describe('Task 4: an echo server with an idle timeout', () => {
       thrown = error;
     }
     const outcome = thrown === undefined ? 'it returned a server' : `it threw ${String(thrown)}`;
-    expect(thrown instanceof RangeError, `createIdleEchoServer(${idleMs}) should throw a RangeError (${why}), but ${outcome}`).toBe(true);
+    expect(
+      thrown instanceof RangeError,
+      `createIdleEchoServer(${idleMs}) should throw a RangeError (${why}), but ${outcome}`,
+    ).toBe(true);
   });
 });

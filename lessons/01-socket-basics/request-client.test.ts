@@ -39,9 +39,11 @@ async function rejectionOf(promise: Promise<Buffer>, when: string, ms = 2_000): 
     ),
     { ms, message: `your request() neither resolved nor rejected when ${when}` },
   );
-  if ('reply' in outcome) throw new Error(`your request() resolved with ${describeReply(outcome.reply)} when ${when}; it should reject`);
+  if ('reply' in outcome)
+    throw new Error(`your request() resolved with ${describeReply(outcome.reply)} when ${when}; it should reject`);
   const { error } = outcome;
-  if (!(error instanceof Error)) throw new Error(`your request() rejected with ${String(error)}, not an Error, when ${when}`);
+  if (!(error instanceof Error))
+    throw new Error(`your request() rejected with ${String(error)}, not an Error, when ${when}`);
   if (error.message.startsWith('TODO:')) throw error; // the starter: its TODO says what to do
   return error;
 }
@@ -57,7 +59,9 @@ function describeReply(reply: unknown): string {
 /** Checks an error's code, quoting the whole error when the code is wrong. */
 function expectCode(error: Error & { code?: string }, codes: string[], when: string): void {
   if (!codes.includes(error.code ?? '')) {
-    throw new Error(`when ${when}, request() should reject with code ${codes.join(' or ')}, but it rejected with code ${error.code} and the message: ${error.message}`);
+    throw new Error(
+      `when ${when}, request() should reject with code ${codes.join(' or ')}, but it rejected with code ${error.code} and the message: ${error.message}`,
+    );
   }
 }
 
@@ -113,7 +117,10 @@ afterEach(() => {
 function expectDestroyed(watch: { socket: () => Socket | undefined }): void {
   const socket = watch.socket();
   if (socket === undefined) return; // not opened with net.connect(): nothing to check
-  expect(socket.destroyed, 'your request() rejected but left its socket open: call socket.destroy() when you give up').toBe(true);
+  expect(
+    socket.destroyed,
+    'your request() rejected but left its socket open: call socket.destroy() when you give up',
+  ).toBe(true);
 }
 
 describe('Task 2: a request client', () => {
@@ -122,22 +129,32 @@ describe('Task 2: a request client', () => {
     const port = await kit.listen(serverThat((socket, got) => socket.end(got)));
     const reply = await withDeadline(request(port, payload, { timeoutMs: 5_000 }), {
       ms: 2_500,
-      message: 'your request() never resolved: did it call end() after sending? This server replies only after the end of the request.',
+      message:
+        'your request() never resolved: did it call end() after sending? This server replies only after the end of the request.',
     });
     expectBytes(reply, payload, 'the reply (the server sends back the request it received)');
   });
 
   it('sends an empty payload as just the end of the request', async () => {
     const port = await kit.listen(serverThat((socket, got) => socket.end(`got ${got.length} bytes`)));
-    const reply = await withDeadline(request(port, new Uint8Array(0), { timeoutMs: 2_000 }), { ms: 3_000, message: 'your request() with an empty payload never resolved' });
+    const reply = await withDeadline(request(port, new Uint8Array(0), { timeoutMs: 2_000 }), {
+      ms: 3_000,
+      message: 'your request() with an empty payload never resolved',
+    });
     expectBytes(reply, 'got 0 bytes', 'the reply');
   });
 
   it('resolves with an empty Buffer when the server ends without a word', async () => {
     const port = await kit.listen(serverThat((socket) => socket.end()));
-    const reply = await withDeadline(request(port, Buffer.from('anyone?'), { timeoutMs: 2_000 }), { ms: 3_000, message: 'your request() never resolved when the server ended without replying' });
+    const reply = await withDeadline(request(port, Buffer.from('anyone?'), { timeoutMs: 2_000 }), {
+      ms: 3_000,
+      message: 'your request() never resolved when the server ended without replying',
+    });
     expect(Buffer.isBuffer(reply), `request() should resolve with a Buffer, not ${describeReply(reply)}`).toBe(true);
-    expect(reply.length, `an empty reply is a valid reply: resolve with an empty Buffer, not ${describeReply(reply)}`).toBe(0);
+    expect(
+      reply.length,
+      `an empty reply is a valid reply: resolve with an empty Buffer, not ${describeReply(reply)}`,
+    ).toBe(0);
   });
 
   it('joins a reply that arrives in several pieces', async () => {
@@ -171,14 +188,20 @@ describe('Task 2: a request client', () => {
 
   it('rejects with ECONNREFUSED, naming host:port, when nothing listens', async () => {
     const port = await closedPort();
-    const error = await rejectionOf(request(port, Buffer.from('hello'), { timeoutMs: 2_000 }), 'nothing listens on the port');
+    const error = await rejectionOf(
+      request(port, Buffer.from('hello'), { timeoutMs: 2_000 }),
+      'nothing listens on the port',
+    );
     expectCode(error, ['ECONNREFUSED'], 'nothing listens on the port');
     expect(error.message, 'the error message should say which server: host:port').toContain(`127.0.0.1:${port}`);
   });
 
   it('rejects with ECONNRESET, naming host:port, when the server resets instead of replying', async () => {
     const port = await kit.listen(serverThat((socket) => socket.resetAndDestroy()));
-    const error = await rejectionOf(request(port, Buffer.from('hello'), { timeoutMs: 2_000 }), 'the server reset the connection');
+    const error = await rejectionOf(
+      request(port, Buffer.from('hello'), { timeoutMs: 2_000 }),
+      'the server reset the connection',
+    );
     expectCode(error, ['ECONNRESET'], 'the server reset the connection');
     expect(error.message, 'the error message should say which server: host:port').toContain(`127.0.0.1:${port}`);
   });
@@ -188,7 +211,9 @@ describe('Task 2: a request client', () => {
     const port = await kit.listen(
       serverThat(async (socket) => {
         const client = watch.socket();
-        const clientRead = client ? nextEvent(client, 'data', { message: 'the client never read the first part of the reply' }) : undefined;
+        const clientRead = client
+          ? nextEvent(client, 'data', { message: 'the client never read the first part of the reply' })
+          : undefined;
         await new Promise<void>((resolve) => socket.write('the first half of the rep', () => resolve()));
         // The reset must come after the client has read those bytes: when a
         // reset arrives together with unread data, Node reports a plain
@@ -238,7 +263,11 @@ describe('Task 2: a request client', () => {
     });
     const port = await kit.listen(server);
     const when = 'the server sent one byte every 20 ms and timeoutMs was 300';
-    const error = await rejectionOf(request(port, Buffer.from('slowly'), { timeoutMs: 300 }), `${when} (timeoutMs limits the whole request, not just silence)`, 2_500);
+    const error = await rejectionOf(
+      request(port, Buffer.from('slowly'), { timeoutMs: 300 }),
+      `${when} (timeoutMs limits the whole request, not just silence)`,
+      2_500,
+    );
     expectCode(error, ['ETIMEDOUT'], when);
   });
 
@@ -248,11 +277,16 @@ describe('Task 2: a request client', () => {
       // An endless reply, bounded here at 1,000 writes of 64 KiB; each write
       // waits until the last one left (its callback also fires on error).
       const block = pattern(64 * 1024);
-      for (let i = 0; i < 1_000 && !socket.destroyed; i++) await new Promise<void>((resolve) => socket.write(block, () => resolve()));
+      for (let i = 0; i < 1_000 && !socket.destroyed; i++)
+        await new Promise<void>((resolve) => socket.write(block, () => resolve()));
     });
     const port = await kit.listen(server);
     const when = 'the server never stopped sending and maxReplyBytes was 256 KiB';
-    const error = await rejectionOf(request(port, Buffer.from('tell me everything'), { timeoutMs: 3_000, maxReplyBytes: 256 * 1024 }), when, 3_500);
+    const error = await rejectionOf(
+      request(port, Buffer.from('tell me everything'), { timeoutMs: 3_000, maxReplyBytes: 256 * 1024 }),
+      when,
+      3_500,
+    );
     expectCode(error, ['ERR_REPLY_TOO_LARGE'], when);
     expectDestroyed(watch);
   });
@@ -277,7 +311,9 @@ describe('Task 2: a request client', () => {
         promise = request(badPort, Buffer.from('x'), options);
       }, `request() should return a rejected promise for ${what}, not throw`).not.toThrow();
       const error = await rejectionOf(promise!, `called with ${what}`);
-      expect(error, `request() should reject with a RangeError for ${what}, got: ${error.message}`).toBeInstanceOf(RangeError);
+      expect(error, `request() should reject with a RangeError for ${what}, got: ${error.message}`).toBeInstanceOf(
+        RangeError,
+      );
       expect(
         opened.count(),
         `request() rejected with a RangeError for ${what}, but only after calling connect(): check the port and every option first, and connect only when all are valid`,

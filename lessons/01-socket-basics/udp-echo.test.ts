@@ -29,7 +29,12 @@ function receive(socket: Socket, n: number, message: string): Promise<Array<{ da
 }
 
 /** Sends one datagram to the server and resolves with the first reply. */
-async function ask(client: Socket, port: number, datagram: Uint8Array, message = 'your server never replied'): Promise<Buffer> {
+async function ask(
+  client: Socket,
+  port: number,
+  datagram: Uint8Array,
+  message = 'your server never replied',
+): Promise<Buffer> {
   const reply = receive(client, 1, message);
   client.send(datagram, port, HOST);
   return (await reply)[0]!.data;
@@ -48,7 +53,10 @@ describe('Task 5: a UDP echo server that shouts back', () => {
     client.send('hello', port, HOST);
     const [{ data, from }] = await reply;
     expectBytes(data, 'HELLO', 'the reply to "hello"');
-    expect(from.port, `the reply should come from the server's own port (${port}), not ${from.port}: send it with the socket that received the request`).toBe(port);
+    expect(
+      from.port,
+      `the reply should come from the server's own port (${port}), not ${from.port}: send it with the socket that received the request`,
+    ).toBe(port);
   });
 
   it('answers each datagram with its own datagram: 3 in, 3 out', async () => {
@@ -91,14 +99,23 @@ describe('Task 5: a UDP echo server that shouts back', () => {
   it('answers an empty datagram with an empty datagram', async () => {
     const port = await startServer();
     const client = await kit.udp();
-    const reply = await ask(client, port, new Uint8Array(0), 'your server never answered an empty datagram: in UDP, 0 bytes is a message, not the end of a stream');
+    const reply = await ask(
+      client,
+      port,
+      new Uint8Array(0),
+      'your server never answered an empty datagram: in UDP, 0 bytes is a message, not the end of a stream',
+    );
     expect(reply.length, `the reply to an empty datagram must be empty, but it holds ${reply.length} bytes`).toBe(0);
   });
 
   it('drops a datagram over maxPayload, and answers the next one', async () => {
     const port = await startServer({ maxPayload: 16 });
     const client = await kit.udp();
-    expectBytes(await ask(client, port, Buffer.alloc(16, 0x61)), Buffer.alloc(16, 0x41), 'the reply to exactly maxPayload (16) bytes');
+    expectBytes(
+      await ask(client, port, Buffer.alloc(16, 0x61)),
+      Buffer.alloc(16, 0x41),
+      'the reply to exactly maxPayload (16) bytes',
+    );
     // If the server answered the 17-byte datagram, that reply would arrive first.
     const next = receive(client, 1, 'your server stopped answering after a datagram over maxPayload');
     client.send(Buffer.alloc(17, 0x62), port, HOST);
@@ -111,7 +128,12 @@ describe('Task 5: a UDP echo server that shouts back', () => {
   it('uses maxPayload 1,472 by default', async () => {
     const port = await startServer();
     const client = await kit.udp();
-    const reply = await ask(client, port, Buffer.alloc(1_472, 0x2e), 'your server never answered 1,472 bytes, which the default maxPayload allows');
+    const reply = await ask(
+      client,
+      port,
+      Buffer.alloc(1_472, 0x2e),
+      'your server never answered 1,472 bytes, which the default maxPayload allows',
+    );
     expect(reply.length, `the reply to 1,472 bytes must be 1,472 bytes long, not ${reply.length}`).toBe(1_472);
     const next = receive(client, 1, 'your server stopped answering after 1,473 bytes');
     client.send(Buffer.alloc(1_473, 0x2e), port, HOST);
@@ -141,6 +163,9 @@ describe('Task 5: a UDP echo server that shouts back', () => {
       thrown = error;
     }
     const outcome = thrown === undefined ? 'it returned a socket' : `it threw ${String(thrown)}`;
-    expect(thrown instanceof RangeError, `createUdpEchoServer({ maxPayload: ${maxPayload} }) should throw a RangeError, but ${outcome}`).toBe(true);
+    expect(
+      thrown instanceof RangeError,
+      `createUdpEchoServer({ maxPayload: ${maxPayload} }) should throw a RangeError, but ${outcome}`,
+    ).toBe(true);
   });
 });

@@ -33,7 +33,9 @@ const shout = (bytes: Uint8Array): Buffer => Buffer.from(bytes.map((b) => (b >= 
  * A ping server on 127.0.0.1 port 0. Datagrams that are not exactly
  * `PING <seq> <time>` are recorded in `malformed` and get no reply.
  */
-async function startPingServer(behaviour: Behaviour): Promise<{ port: number; pings: SeenPing[]; malformed: Buffer[]; server: Socket }> {
+async function startPingServer(
+  behaviour: Behaviour,
+): Promise<{ port: number; pings: SeenPing[]; malformed: Buffer[]; server: Socket }> {
   const server = await kit.udp();
   const pings: SeenPing[] = [];
   const malformed: Buffer[] = [];
@@ -63,22 +65,39 @@ function expectReport(report: PingReport, answered: boolean[]): void {
   const count = answered.length;
   const received = answered.filter(Boolean).length;
   if (typeof report !== 'object' || report === null) {
-    throw new Error(`ping() must resolve with a report ({ sent, received, lossRate, rttsMs }), but it resolved with ${String(report)}`);
+    throw new Error(
+      `ping() must resolve with a report ({ sent, received, lossRate, rttsMs }), but it resolved with ${String(report)}`,
+    );
   }
   expect(report.sent, `report.sent: how many pings were sent (${count}), not ${report.sent}`).toBe(count);
   const entries = Array.isArray(report.rttsMs) ? report.rttsMs.length : `no array (${String(report.rttsMs)})`;
   expect(entries, `report.rttsMs: one entry per ping (${count}), not ${entries}`).toBe(count);
-  const shape = report.rttsMs.map((rtt) => (rtt === null ? 'lost' : typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0 ? 'rtt' : `bad value ${String(rtt)}`));
+  const shape = report.rttsMs.map((rtt) =>
+    rtt === null
+      ? 'lost'
+      : typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0
+        ? 'rtt'
+        : `bad value ${String(rtt)}`,
+  );
   if (received > 0 && shape.every((s) => s === 'lost')) {
     throw new Error(
       `the server answered ${received} of your ${count} pings in time, but your ping() counted every ping as lost. ` +
         'Compare the reply with reply.equals(ping) (or its text), not == or ===: two Buffers are never equal that way, even with the same bytes',
     );
   }
-  expect(shape, 'report.rttsMs: a round-trip time (ms, a number >= 0) for each answered ping, null for each lost one').toEqual(answered.map((a) => (a ? 'rtt' : 'lost')));
-  expect(report.received, `report.received: how many pings got their reply in time (${received}), not ${report.received}`).toBe(received);
+  expect(
+    shape,
+    'report.rttsMs: a round-trip time (ms, a number >= 0) for each answered ping, null for each lost one',
+  ).toEqual(answered.map((a) => (a ? 'rtt' : 'lost')));
+  expect(
+    report.received,
+    `report.received: how many pings got their reply in time (${received}), not ${report.received}`,
+  ).toBe(received);
   const lossRate = (count - received) / count;
-  expect(report.lossRate, `report.lossRate: (sent - received) / sent = ${lossRate}, not ${report.lossRate}`).toBeCloseTo(lossRate, 10);
+  expect(
+    report.lossRate,
+    `report.lossRate: (sent - received) / sent = ${lossRate}, not ${report.lossRate}`,
+  ).toBeCloseTo(lossRate, 10);
 }
 
 /** The seqs the server saw, to check each ping was sent exactly once, in order. */
@@ -175,7 +194,9 @@ describe('Task 6: a UDP pinger', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
-    expect(uncaught.map(String), "errors your ping() did not handle: give its UDP socket an 'error' listener").toEqual([]);
+    expect(uncaught.map(String), "errors your ping() did not handle: give its UDP socket an 'error' listener").toEqual(
+      [],
+    );
   });
 
   it('closes its socket before resolving', async () => {
@@ -185,7 +206,10 @@ describe('Task 6: a UDP pinger', () => {
     await run(port, { count: 2, timeoutMs: GENEROUS_TIMEOUT_MS });
     // A closed socket's handle goes away a turn or two later; allow a few.
     for (let turn = 0; turn < 20 && udpHandles() > before; turn++) await nextTurn();
-    expect(udpHandles(), 'ping() resolved but left its UDP socket open: close it (and await the close) before returning').toBeLessThanOrEqual(before);
+    expect(
+      udpHandles(),
+      'ping() resolved but left its UDP socket open: close it (and await the close) before returning',
+    ).toBeLessThanOrEqual(before);
   });
 
   for (const { options, what, why } of [
@@ -193,7 +217,11 @@ describe('Task 6: a UDP pinger', () => {
     { options: { count: 0 }, what: 'count 0', why: 'a number of pings: a whole number, at least 1' },
     { options: { count: 1.5 }, what: 'count 1.5', why: 'a number of pings: a whole number, at least 1' },
     { options: { timeoutMs: 0 }, what: 'timeoutMs 0', why: 'no reply can arrive in 0 ms' },
-    { options: { host: 'localhost' }, what: "host 'localhost'", why: 'a name, not an IPv4 address, so replies cannot be checked against it' },
+    {
+      options: { host: 'localhost' },
+      what: "host 'localhost'",
+      why: 'a name, not an IPv4 address, so replies cannot be checked against it',
+    },
   ] as Array<{ options: PingOptions & { port?: number }; what: string; why: string }>) {
     it(`rejects with a RangeError for ${what}`, async () => {
       // Had ping() sent anything, it would go to this socket of the test's own, which never answers.
@@ -208,7 +236,10 @@ describe('Task 6: a UDP pinger', () => {
       );
       if (outcome instanceof Error && outcome.message.startsWith('TODO:')) throw outcome; // the starter: its TODO says what to do
       const said = outcome === undefined ? 'it resolved' : `it rejected with ${String(outcome)}`;
-      expect(outcome instanceof RangeError, `ping() should reject with a RangeError for ${what} (${why}), but ${said}`).toBe(true);
+      expect(
+        outcome instanceof RangeError,
+        `ping() should reject with a RangeError for ${what} (${why}), but ${said}`,
+      ).toBe(true);
     });
   }
 });

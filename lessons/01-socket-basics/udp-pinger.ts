@@ -42,7 +42,10 @@ export interface PingOptions {
  * Resolves with the report; never rejects for lost or refused pings. Rejects
  * with a RangeError for a bad port or option. Closes its socket before resolving.
  */
-export async function ping(port: number, { count = 10, timeoutMs = 1_000, host = '127.0.0.1' }: PingOptions = {}): Promise<PingReport> {
+export async function ping(
+  port: number,
+  { count = 10, timeoutMs = 1_000, host = '127.0.0.1' }: PingOptions = {},
+): Promise<PingReport> {
   // TODO: throw a RangeError for a bad port (1..65535), count (1..10000), timeoutMs (1..2 ** 31 - 1)
   // or host (not an IPv4 address: see isIPv4 from 'node:net').
   // TODO: create a 'udp4' socket, with an 'error' listener (a refused ping is a lost ping, not a crash).

@@ -14,7 +14,9 @@ vi.mock('node:child_process', () => {
       started.push(`${name}(${JSON.stringify(args[0])})`);
       throw new Error(`a task 3 test stopped ${name}(): looking a command up must never start a process`);
     };
-  const api = Object.fromEntries(['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync', 'fork'].map((n) => [n, refuse(n)]));
+  const api = Object.fromEntries(
+    ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync', 'fork'].map((n) => [n, refuse(n)]),
+  );
   return { ...api, default: api };
 });
 
@@ -37,7 +39,9 @@ function lookup(command: string): { returned: unknown } | { refusal: CommandRefu
     if (error instanceof CommandRefusedError) return { refusal: error };
     if (error instanceof Error && error.message.startsWith('TODO:')) throw error;
     const what =
-      error instanceof Error ? `${error.name === 'Error' ? 'a plain Error' : error.name}: ${error.message}` : inspect(error, { breakLength: Infinity });
+      error instanceof Error
+        ? `${error.name === 'Error' ? 'a plain Error' : error.name}: ${error.message}`
+        : inspect(error, { breakLength: Infinity });
     throw new Error(`lookupCommand(${shown(command)}) must throw a CommandRefusedError, but it threw ${what}`);
   }
   return { returned };
@@ -45,12 +49,15 @@ function lookup(command: string): { returned: unknown } | { refusal: CommandRefu
 
 /** A command as the messages show it: in quotes, at most 40 characters. */
 function shown(command: string): string {
-  return command.length > 40 ? `${JSON.stringify(command.slice(0, 40))}... (${command.length} characters)` : JSON.stringify(command);
+  return command.length > 40
+    ? `${JSON.stringify(command.slice(0, 40))}... (${command.length} characters)`
+    : JSON.stringify(command);
 }
 
 /** What lookupCommand returned, in words: where it came from, if not from the allowlist's own names. */
 function describeReturned(command: string, value: unknown): string {
-  if (value === Object.prototype) return `Object.prototype itself (what ${JSON.stringify(command)} gives on every object)`;
+  if (value === Object.prototype)
+    return `Object.prototype itself (what ${JSON.stringify(command)} gives on every object)`;
   if (command in Object.prototype && value === (Object.prototype as Record<string, unknown>)[command]) {
     return `Object.prototype.${command} (inherited by every object, not one of the allowlist's own names)`;
   }
@@ -63,9 +70,14 @@ function describeReturned(command: string, value: unknown): string {
 function expectRefused(command: string, quoted: string): void {
   const outcome = lookup(command);
   if ('returned' in outcome) {
-    throw new Error(`${shown(command)} is not a command name: lookupCommand must throw a CommandRefusedError, but it returned ${describeReturned(command, outcome.returned)}`);
+    throw new Error(
+      `${shown(command)} is not a command name: lookupCommand must throw a CommandRefusedError, but it returned ${describeReturned(command, outcome.returned)}`,
+    );
   }
-  expect(outcome.refusal.message, 'the message of the CommandRefusedError: "unknown command " and the command as quote() gives it').toBe(`unknown command ${quoted}`);
+  expect(
+    outcome.refusal.message,
+    'the message of the CommandRefusedError: "unknown command " and the command as quote() gives it',
+  ).toBe(`unknown command ${quoted}`);
 }
 
 describe('Task 3: look commands up in an allowlist', () => {
@@ -113,7 +125,10 @@ describe('Task 3: look commands up in an allowlist', () => {
     for (const command of ['ls; rm -rf /', '$(id)', '`id`', 'foobar; rm -rf ~']) {
       if ('returned' in lookup(command)) accepted.push(shown(command));
     }
-    expect(accepted, `each of these must be refused with a CommandRefusedError, but lookupCommand returned an argv for ${accepted.join(', ')}`).toEqual([]);
+    expect(
+      accepted,
+      `each of these must be refused with a CommandRefusedError, but lookupCommand returned an argv for ${accepted.join(', ')}`,
+    ).toEqual([]);
     expect(lookupCommand('hello', allowlist)[0], 'the program of "hello", which is allowed').toBe(process.execPath);
     expect(started, 'lookupCommand tried to start a process').toEqual([]);
   });
@@ -123,9 +138,10 @@ describe('Task 3: quote a refused command safely', () => {
   it('puts the text in double quotes, escaping quotes, backslashes and control characters', () => {
     expect(quote('say "hi"'), 'quote(\'say "hi"\'): each " inside is escaped as \\"').toBe('"say \\"hi\\""');
     expect(quote('a\\b'), 'quote of a, a backslash, b: the backslash is escaped as \\\\').toBe('"a\\\\b"');
-    expect(quote('tab\there\u001b[31m'), 'quote of a tab and an ESC (0x1b): escaped as \\t and \\u001b, so the message stays one plain line').toBe(
-      '"tab\\there\\u001b[31m"',
-    );
+    expect(
+      quote('tab\there\u001b[31m'),
+      'quote of a tab and an ESC (0x1b): escaped as \\t and \\u001b, so the message stays one plain line',
+    ).toBe('"tab\\there\\u001b[31m"');
   });
 
   it('keeps non-ASCII text as it is', () => {
@@ -133,12 +149,18 @@ describe('Task 3: quote a refused command safely', () => {
   });
 
   it(`keeps at most ${QUOTE_LIMIT} characters and marks the cut with "..."`, () => {
-    expect(quote('x'.repeat(QUOTE_LIMIT)), `${QUOTE_LIMIT} characters: all kept, and no "..."`).toBe(`"${'x'.repeat(QUOTE_LIMIT)}"`);
-    expect(quote('x'.repeat(QUOTE_LIMIT + 1)), `${QUOTE_LIMIT + 1} characters: the first ${QUOTE_LIMIT}, then "..." after the closing quote`).toBe(
-      `"${'x'.repeat(QUOTE_LIMIT)}"...`,
+    expect(quote('x'.repeat(QUOTE_LIMIT)), `${QUOTE_LIMIT} characters: all kept, and no "..."`).toBe(
+      `"${'x'.repeat(QUOTE_LIMIT)}"`,
     );
+    expect(
+      quote('x'.repeat(QUOTE_LIMIT + 1)),
+      `${QUOTE_LIMIT + 1} characters: the first ${QUOTE_LIMIT}, then "..." after the closing quote`,
+    ).toBe(`"${'x'.repeat(QUOTE_LIMIT)}"...`);
     const long = quote('y'.repeat(5000)).length;
-    expect(long, `quote() of 5,000 characters must be ${QUOTE_LIMIT + 5} long (${QUOTE_LIMIT} kept, 2 quotes, "..."), not ${long}`).toBe(QUOTE_LIMIT + 5);
+    expect(
+      long,
+      `quote() of 5,000 characters must be ${QUOTE_LIMIT + 5} long (${QUOTE_LIMIT} kept, 2 quotes, "..."), not ${long}`,
+    ).toBe(QUOTE_LIMIT + 5);
   });
 
   it('counts characters, not UTF-16 units, so a cut never splits an emoji', () => {

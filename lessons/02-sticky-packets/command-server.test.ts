@@ -3,7 +3,16 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bytewise, expectBytes, nextEvent, readExactly, readUntilEnd, startProxy, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import {
+  bytewise,
+  expectBytes,
+  nextEvent,
+  readExactly,
+  readUntilEnd,
+  startProxy,
+  useNetKit,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import type { Allowlist, Argv } from './allowlist.ts';
 import { createCommandServer } from './command-server.ts';
 import { CommandError, RemoteClient } from './remote-client.ts';
@@ -77,7 +86,9 @@ function fakeRunner(): { run: (argv: Argv) => Promise<CommandOutput>; ran: strin
   return { run, ran };
 }
 
-async function start(options: { idleTimeoutMs?: number } = {}): Promise<{ client: Socket; ran: string[]; port: number }> {
+async function start(
+  options: { idleTimeoutMs?: number } = {},
+): Promise<{ client: Socket; ran: string[]; port: number }> {
   const { run, ran } = fakeRunner();
   const port = await kit.listen(createCommandServer({ allowlist, run, ...options }));
   return { client: await kit.connect(port), ran, port };
@@ -109,7 +120,11 @@ describe('Task 5: the command server', () => {
   it('tags every output line, so output that looks like "exit 0" cannot end a reply early', async () => {
     const { client } = await start();
     client.write('tricky\nhello\n');
-    await expectReply(client, 'out exit 0\nout error boom\nout out fake\nexit 0\nout hello\nexit 0\n', 'the reply to "tricky", then to "hello"');
+    await expectReply(
+      client,
+      'out exit 0\nout error boom\nout out fake\nexit 0\nout hello\nexit 0\n',
+      'the reply to "tricky", then to "hello"',
+    );
   });
 
   it('sends stdout lines, then stderr lines, then the exit code', async () => {
@@ -121,19 +136,31 @@ describe('Task 5: the command server', () => {
   it('splits output at each 0x0A: "a\\nb" and "a\\nb\\n" look the same (the limit of line framing)', async () => {
     const { client } = await start();
     client.write('no-newline\nwith-newline\nsilent\nblank\n');
-    await expectReply(client, 'out a\nout b\nexit 0\nout a\nout b\nexit 0\nexit 0\nout \nexit 0\n', 'the replies to "no-newline", "with-newline", "silent" and "blank"');
+    await expectReply(
+      client,
+      'out a\nout b\nexit 0\nout a\nout b\nexit 0\nexit 0\nout \nexit 0\n',
+      'the replies to "no-newline", "with-newline", "silent" and "blank"',
+    );
   });
 
   it('refuses an output line longer than 4092 bytes with an error reply, and goes on', async () => {
     const { client } = await start();
     client.write('wide\nhello\n');
-    await expectReply(client, 'error output line longer than 4092 bytes\nout hello\nexit 0\n', 'the reply to "wide" (a 4093-byte line), then to "hello"');
+    await expectReply(
+      client,
+      'error output line longer than 4092 bytes\nout hello\nexit 0\n',
+      'the reply to "wide" (a 4093-byte line), then to "hello"',
+    );
   });
 
   it('answers in request order even when a later command would finish first', async () => {
     const { client } = await start();
     client.write('slow\nfast\n');
-    await expectReply(client, 'out slow\nexit 0\nout fast\nexit 0\n', 'the replies to "slow" and "fast", in the order they were asked');
+    await expectReply(
+      client,
+      'out slow\nexit 0\nout fast\nexit 0\n',
+      'the replies to "slow" and "fast", in the order they were asked',
+    );
   });
 
   it('reports a command that failed as an error reply, hiding internal details, and goes on', async () => {
@@ -149,7 +176,10 @@ describe('Task 5: the command server', () => {
   it('sends 5 MiB of output, then a clean reply to the next command', async () => {
     const { client } = await start();
     client.write('big\nhello\n');
-    const expected = Buffer.concat([Buffer.from(`out ${BIG_LINE}\n`.repeat(BIG_LINES) + 'exit 0\n'), Buffer.from('out hello\nexit 0\n')]);
+    const expected = Buffer.concat([
+      Buffer.from(`out ${BIG_LINE}\n`.repeat(BIG_LINES) + 'exit 0\n'),
+      Buffer.from('out hello\nexit 0\n'),
+    ]);
     await expectReply(client, expected, 'the 5 MiB reply to "big", then the reply to "hello"', 10_000);
   });
 });
@@ -157,7 +187,17 @@ describe('Task 5: the command server', () => {
 describe('Task 5: the command server refuses bad requests', () => {
   it('refuses shell tricks and unknown commands, running nothing', async () => {
     const { client, ran } = await start();
-    const requests = ['hello; id', '$(id)', '`id`', 'hello && id', 'hello | id', 'HELLO', '\uFEFFhello', 'constructor', 'nope'];
+    const requests = [
+      'hello; id',
+      '$(id)',
+      '`id`',
+      'hello && id',
+      'hello | id',
+      'HELLO',
+      '\uFEFFhello',
+      'constructor',
+      'nope',
+    ];
     client.write(requests.map((r) => `${r}\n`).join(''));
     const expected = requests.map((r) => `error unknown command ${JSON.stringify(r)}\n`).join('');
     await expectReply(client, expected, 'the refusals');
@@ -167,14 +207,22 @@ describe('Task 5: the command server refuses bad requests', () => {
   it('answers "error request is not valid UTF-8", and goes on', async () => {
     const { client, ran } = await start();
     client.write(Buffer.concat([Buffer.from([0x68, 0xff, 0xfe, 0x0a]), Buffer.from('hello\n')]));
-    await expectReply(client, 'error request is not valid UTF-8\nout hello\nexit 0\n', 'the reply to bytes 68 ff fe, then to "hello"');
-    expect(ran, 'what your server ran: "hello" only, nothing for the line that is not valid UTF-8').toEqual(['fake-hello']);
+    await expectReply(
+      client,
+      'error request is not valid UTF-8\nout hello\nexit 0\n',
+      'the reply to bytes 68 ff fe, then to "hello"',
+    );
+    expect(ran, 'what your server ran: "hello" only, nothing for the line that is not valid UTF-8').toEqual([
+      'fake-hello',
+    ]);
   });
 
   it('answers the commands before a request line over 4096 bytes, then says why and closes', async () => {
     const { client } = await start();
     client.write(`hello\n${'x'.repeat(5000)}`);
-    const got = await readUntilEnd(client, { message: 'your server never closed the connection after a 5000-byte request line' });
+    const got = await readUntilEnd(client, {
+      message: 'your server never closed the connection after a 5000-byte request line',
+    });
     expectBytes(got, 'out hello\nexit 0\nerror request line longer than 4096 bytes\n', 'everything the server sent');
   });
 
@@ -183,8 +231,14 @@ describe('Task 5: the command server refuses bad requests', () => {
     const port = await kit.listen(createCommandServer({ allowlist, run }));
     const client = await kit.connect(port, { allowHalfOpen: true });
     client.end('hello\nwho\n');
-    const got = await readUntilEnd(client, { message: 'your server did not answer and then close after the client ended its side' });
-    expectBytes(got, 'out hello\nexit 0\nout alice\nout bob\nexit 0\n', 'everything the server sent (create the server with allowHalfOpen: true)');
+    const got = await readUntilEnd(client, {
+      message: 'your server did not answer and then close after the client ended its side',
+    });
+    expectBytes(
+      got,
+      'out hello\nexit 0\nout alice\nout bob\nexit 0\n',
+      'everything the server sent (create the server with allowHalfOpen: true)',
+    );
   });
 
   it('answers "error request ended without 0x0A" when the client ends in the middle of a line', async () => {
@@ -192,7 +246,9 @@ describe('Task 5: the command server refuses bad requests', () => {
     const port = await kit.listen(createCommandServer({ allowlist, run }));
     const client = await kit.connect(port, { allowHalfOpen: true });
     client.end('hello\nwho');
-    const got = await readUntilEnd(client, { message: 'your server did not answer and then close after the client ended its side' });
+    const got = await readUntilEnd(client, {
+      message: 'your server did not answer and then close after the client ended its side',
+    });
     expectBytes(got, 'out hello\nexit 0\nerror request ended without 0x0A\n', 'everything the server sent');
   });
 
@@ -208,7 +264,10 @@ describe('Task 5: the command server refuses bad requests', () => {
     const accepted = nextEvent<[Socket]>(server, 'connection');
     const rude = await kit.connect(port);
     const [serverSide] = await accepted;
-    expect(serverSide.listenerCount('error'), "your server does not listen for 'error' on the client's socket: one reset would crash it").toBeGreaterThan(0);
+    expect(
+      serverSide.listenerCount('error'),
+      "your server does not listen for 'error' on the client's socket: one reset would crash it",
+    ).toBeGreaterThan(0);
     rude.resetAndDestroy();
     await nextEvent(serverSide, 'close', { message: 'the server never noticed that the client reset the connection' });
     const polite = await kit.connect(port);
@@ -240,7 +299,8 @@ describe('Task 5: the command server with real commands', () => {
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const client = await kit.connect(port);
     client.write([...attacks, 'hello'].map((a) => `${a}\n`).join(''));
-    const expected = attacks.map((a) => `error unknown command ${JSON.stringify(a)}\n`).join('') + 'out hello\nexit 0\n';
+    const expected =
+      attacks.map((a) => `error unknown command ${JSON.stringify(a)}\n`).join('') + 'out hello\nexit 0\n';
     await expectReply(client, expected, 'the refusals, then the reply to "hello"', 5_000);
     expect(existsSync(marker), `a shell ran a request: ${marker} was created`).toBe(false);
   });
@@ -249,16 +309,31 @@ describe('Task 5: the command server with real commands', () => {
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const client = await kit.connect(port);
     client.write('flood\nhello\n');
-    await expectReply(client, 'error output larger than 1048576 bytes\nout hello\nexit 0\n', 'the reply to "flood" (2 MiB of output), then to "hello"', 5_000);
+    await expectReply(
+      client,
+      'error output larger than 1048576 bytes\nout hello\nexit 0\n',
+      'the reply to "flood" (2 MiB of output), then to "hello"',
+      5_000,
+    );
   });
 
   it('works end to end with your RemoteClient (task 2), through a proxy that cuts every byte apart', async () => {
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const proxy = await startProxy(kit, port, { toServer: { chunker: bytewise }, toClient: { chunker: bytewise } });
     const client = new RemoteClient(await kit.connect(proxy.port));
-    const within = (command: string) => ({ ms: 5_000, message: `no reply to ${JSON.stringify(command)} came back through the proxy` });
-    expect(await withDeadline(client.run('hello'), within('hello')), 'the result of "hello"').toEqual({ stdout: ['hello'], stderr: [], exitCode: 0 });
-    expect(await withDeadline(client.run('fails'), within('fails')), 'the result of "fails", which prints "bad" on stderr and exits with code 3').toEqual({
+    const within = (command: string) => ({
+      ms: 5_000,
+      message: `no reply to ${JSON.stringify(command)} came back through the proxy`,
+    });
+    expect(await withDeadline(client.run('hello'), within('hello')), 'the result of "hello"').toEqual({
+      stdout: ['hello'],
+      stderr: [],
+      exitCode: 0,
+    });
+    expect(
+      await withDeadline(client.run('fails'), within('fails')),
+      'the result of "fails", which prints "bad" on stderr and exits with code 3',
+    ).toEqual({
       stdout: [],
       stderr: ['bad'],
       exitCode: 3,
@@ -272,6 +347,9 @@ describe('Task 5: the command server with real commands', () => {
     );
     if (refused instanceof Error && refused.message.startsWith('TODO:')) throw refused; // the starter of task 2: its TODO says what to do
     const said = refused instanceof Error ? `it rejected with ${refused.name}: ${refused.message}` : String(refused);
-    expect(refused instanceof CommandError, `"nope" is not in the allowlist: run("nope") must reject with a CommandError, but ${said}`).toBe(true);
+    expect(
+      refused instanceof CommandError,
+      `"nope" is not in the allowlist: run("nope") must reject with a CommandError, but ${said}`,
+    ).toBe(true);
   });
 });

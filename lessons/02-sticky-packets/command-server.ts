@@ -26,7 +26,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const MAX_OUTPUT_LINE = MAX_LINE_LENGTH - 4;
 
 /** Creates (but does not start) the command server. */
-export function createCommandServer({ allowlist, run = (argv) => runCommand(argv), idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS }: CommandServerOptions): Server {
+export function createCommandServer({
+  allowlist,
+  run = (argv) => runCommand(argv),
+  idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
+}: CommandServerOptions): Server {
   // TODO: return createServer({ allowHalfOpen: true }, (socket) => ...).
   // For each connection: handle 'error' (destroy the socket), close the
   // socket after idleTimeoutMs of silence (setTimeout, then destroy), and

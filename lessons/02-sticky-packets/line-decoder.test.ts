@@ -24,7 +24,10 @@ function decodeText(chunks: readonly Uint8Array[], maxLineLength?: number): stri
  * the LineTooLongError or IncompleteLineError (if any), and how many pushes
  * were made. Any other error is a bug or the starter's TODO: it is rethrown.
  */
-function decodeUntilError(chunks: readonly Uint8Array[], maxLineLength: number): { lines: string[]; error: unknown; pushes: number } {
+function decodeUntilError(
+  chunks: readonly Uint8Array[],
+  maxLineLength: number,
+): { lines: string[]; error: unknown; pushes: number } {
   const decoder = new LineDecoder({ maxLineLength });
   const lines: string[] = [];
   let pushes = 0;
@@ -94,18 +97,24 @@ describe('Task 1: a line decoder', () => {
 
   it('gives all 100 lines that arrive in one chunk, in order', () => {
     const expected = Array.from({ length: 100 }, (_, i) => `line ${i}`);
-    expect(decodeText(whole(Buffer.from(expected.map((l) => `${l}\n`).join('')))), 'the lines "line 0" to "line 99", from one chunk').toEqual(expected);
+    expect(
+      decodeText(whole(Buffer.from(expected.map((l) => `${l}\n`).join('')))),
+      'the lines "line 0" to "line 99", from one chunk',
+    ).toEqual(expected);
   });
 
   it('gives empty lines too: "\\n\\n" is two empty lines', () => {
-    expect(decodeText([Buffer.from('\n\n')]), 'the lines of "\\n\\n": each 0x0A ends a line, even an empty one').toEqual(['', '']);
+    expect(
+      decodeText([Buffer.from('\n\n')]),
+      'the lines of "\\n\\n": each 0x0A ends a line, even an empty one',
+    ).toEqual(['', '']);
   });
 
   it('splits on 0x0A only: a 0x0D before it stays part of the line', () => {
-    expect(decodeText([Buffer.from('a\r\nb\rc\n')]), 'the lines of "a\\r\\nb\\rc\\n": only 0x0A ends a line, and no byte is removed').toEqual([
-      'a\r',
-      'b\rc',
-    ]);
+    expect(
+      decodeText([Buffer.from('a\r\nb\rc\n')]),
+      'the lines of "a\\r\\nb\\rc\\n": only 0x0A ends a line, and no byte is removed',
+    ).toEqual(['a\r', 'b\rc']);
   });
 
   it('keeps a UTF-8 character whole when a chunk boundary cuts through it', () => {
@@ -140,7 +149,9 @@ describe('Task 1: a line decoder', () => {
     fc.assert(
       fc.property(fc.array(lineArb, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (lines, cuts) => {
         const stream = Buffer.concat(lines.flatMap((l) => [l, Buffer.of(0x0a)]));
-        const offsets = [...new Set(cuts.map((c) => (stream.length > 0 ? c % stream.length : 0)))].sort((a, b) => a - b);
+        const offsets = [...new Set(cuts.map((c) => (stream.length > 0 ? c % stream.length : 0)))].sort(
+          (a, b) => a - b,
+        );
         const chunks: Buffer[] = [];
         let from = 0;
         for (const at of [...offsets, stream.length]) {
@@ -148,7 +159,10 @@ describe('Task 1: a line decoder', () => {
           from = at;
         }
         const got = decode(chunks);
-        expect(got.map((b) => b.toString('hex')), 'the lines, in hex').toEqual(lines.map((b) => b.toString('hex')));
+        expect(
+          got.map((b) => b.toString('hex')),
+          'the lines, in hex',
+        ).toEqual(lines.map((b) => b.toString('hex')));
       }),
       { seed, numRuns: 300 },
     );
@@ -158,7 +172,10 @@ describe('Task 1: a line decoder', () => {
 describe('Task 1: a line decoder enforces a maximum line length', () => {
   it(`accepts a line of exactly ${MAX_LINE_LENGTH} bytes by default, and no longer`, () => {
     const longest = Buffer.from('x'.repeat(MAX_LINE_LENGTH) + '\n');
-    expect(decode([longest]).map((l) => l.length), `a line of ${MAX_LINE_LENGTH} bytes is allowed`).toEqual([MAX_LINE_LENGTH]);
+    expect(
+      decode([longest]).map((l) => l.length),
+      `a line of ${MAX_LINE_LENGTH} bytes is allowed`,
+    ).toEqual([MAX_LINE_LENGTH]);
     const tooLong = Buffer.from('x'.repeat(MAX_LINE_LENGTH + 1) + '\n');
     expectLineTooLong(
       thrownBy(() => decode([tooLong])),
@@ -176,7 +193,10 @@ describe('Task 1: a line decoder enforces a maximum line length', () => {
   it('rejects a line one byte over the limit wherever it is split', () => {
     const stream = Buffer.from('123456789\n');
     for (const [at, chunks] of everySplit(stream)) {
-      expectLineTooLong(decodeUntilError(chunks, 8).error, `a 9-byte line with maxLineLength 8, split after byte ${at},`);
+      expectLineTooLong(
+        decodeUntilError(chunks, 8).error,
+        `a 9-byte line with maxLineLength 8, split after byte ${at},`,
+      );
     }
   });
 
@@ -192,13 +212,19 @@ describe('Task 1: a line decoder enforces a maximum line length', () => {
       thrownBy(() => decoder.push(Buffer.alloc(1024 * 1024, 0x78), () => {})),
       'push() of a 1 MiB chunk with no 0x0A, with maxLineLength 1024,',
     );
-    expect(decoder.buffered, `after refusing the line, the decoder holds ${decoder.buffered} bytes: it must not keep more than 1024`).toBeLessThanOrEqual(1024);
+    expect(
+      decoder.buffered,
+      `after refusing the line, the decoder holds ${decoder.buffered} bytes: it must not keep more than 1024`,
+    ).toBeLessThanOrEqual(1024);
   });
 
   it('stops a line fed one byte at a time as soon as it passes the limit', () => {
     const { error, pushes } = decodeUntilError(bytewise(Buffer.alloc(100, 0x78)), 8);
     expectLineTooLong(error, '100 bytes with no 0x0A, pushed one at a time with maxLineLength 8,');
-    expect(pushes, `the 9th byte is the first one over a limit of 8: push number 9 must throw, but push number ${pushes} did`).toBe(9);
+    expect(
+      pushes,
+      `the 9th byte is the first one over a limit of 8: push number 9 must throw, but push number ${pushes} did`,
+    ).toBe(9);
   });
 
   it('delivers the lines before a too-long line first: nothing is lost', () => {
@@ -227,7 +253,10 @@ describe('Task 1: a line decoder at the end of the stream', () => {
     const decoder = new LineDecoder();
     decoder.push(Buffer.from('bye\n'), () => {});
     const error = thrownBy(() => decoder.end());
-    expect(error, `end() after "bye\\n" must not throw: the stream stopped right after a 0x0A, so no line is cut (it threw ${String(error)})`).toBeUndefined();
+    expect(
+      error,
+      `end() after "bye\\n" must not throw: the stream stopped right after a 0x0A, so no line is cut (it threw ${String(error)})`,
+    ).toBeUndefined();
   });
 
   it('end() reports bytes left after the last 0x0A with an IncompleteLineError', () => {
@@ -240,7 +269,10 @@ describe('Task 1: a line decoder at the end of the stream', () => {
       error,
       `the stream ended after "hal", in the middle of a line: end() must throw an IncompleteLineError, but ${error === undefined ? 'it threw nothing' : `it threw ${String(error)}`}`,
     ).toBeInstanceOf(IncompleteLineError);
-    expect((error as Error).message, 'the message should say how many bytes were left after the last 0x0A: 3 bytes').toMatch(/3 bytes/);
+    expect(
+      (error as Error).message,
+      'the message should say how many bytes were left after the last 0x0A: 3 bytes',
+    ).toMatch(/3 bytes/);
     expect(() => decoder.end(), 'a second end() must say the same: 3 bytes were left').toThrow(/3 bytes/);
   });
 });

@@ -1,6 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScriptedPeer, everySplit, expectBytes, fixedSize, newSeed, randomChunks, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
-import { CommandError, type CommandResult, ProtocolError, RemoteClient, type RemoteClientOptions } from './remote-client.ts';
+import {
+  ScriptedPeer,
+  everySplit,
+  expectBytes,
+  fixedSize,
+  newSeed,
+  randomChunks,
+  standardChunkings,
+  withDeadline,
+} from '../../runner/kit/index.ts';
+import {
+  CommandError,
+  type CommandResult,
+  ProtocolError,
+  RemoteClient,
+  type RemoteClientOptions,
+} from './remote-client.ts';
 
 const seed = newSeed();
 
@@ -49,7 +64,11 @@ type ErrorClass<E extends Error> = new (...args: never[]) => E;
  * does not, fails with a sentence that starts with `situation` and says
  * what happened instead: still pending, resolved, or another error.
  */
-async function expectRejection<E extends Error>(promise: Promise<unknown>, expected: ErrorClass<E>, situation: string): Promise<E> {
+async function expectRejection<E extends Error>(
+  promise: Promise<unknown>,
+  expected: ErrorClass<E>,
+  situation: string,
+): Promise<E> {
   const pending = Symbol('pending');
   const outcome = await Promise.race([
     promise.then(
@@ -72,7 +91,8 @@ async function expectRejection<E extends Error>(promise: Promise<unknown>, expec
 function describeResult(value: unknown): string {
   if (typeof value !== 'object' || value === null) return String(value);
   const { stdout, stderr, exitCode } = value as Partial<CommandResult>;
-  const lines = (list: unknown): string => (Array.isArray(list) ? `${list.length} ${list.length === 1 ? 'line' : 'lines'}` : String(list));
+  const lines = (list: unknown): string =>
+    Array.isArray(list) ? `${list.length} ${list.length === 1 ? 'line' : 'lines'}` : String(list);
   return `{ stdout: ${lines(stdout)}, stderr: ${lines(stderr)}, exitCode: ${String(exitCode)} }`;
 }
 
@@ -88,7 +108,9 @@ describe('Task 2: a command client that reads whole replies', () => {
     for (const [name, chunks] of standardChunkings(hello, seed)) {
       const { peer, client } = connect();
       const result = run(client, 'hello');
-      const sent = await peer.waitForBytes(6, { message: () => `run("hello") should send the 6 bytes "hello\\n", but your client wrote ${peer.received.length}` });
+      const sent = await peer.waitForBytes(6, {
+        message: () => `run("hello") should send the 6 bytes "hello\\n", but your client wrote ${peer.received.length}`,
+      });
       expectBytes(sent, 'hello\n', 'what your client sent for run("hello")');
       await peer.deliver(chunks);
       expect(await resultOf(result, 'hello'), `the result when the reply arrives ${name}`).toEqual(helloResult);
@@ -100,7 +122,9 @@ describe('Task 2: a command client that reads whole replies', () => {
       const { peer, client } = connect();
       const result = run(client, 'hello');
       await peer.deliver(chunks);
-      expect(await resultOf(result, 'hello'), `the result when the reply is split after byte ${at}`).toEqual(helloResult);
+      expect(await resultOf(result, 'hello'), `the result when the reply is split after byte ${at}`).toEqual(
+        helloResult,
+      );
     }
   });
 
@@ -109,12 +133,20 @@ describe('Task 2: a command client that reads whole replies', () => {
     const first = run(client, 'first');
     const second = run(client, 'second');
     const sent = await peer.waitForBytes(13, {
-      message: () => `run("first") then run("second") should send the 13 bytes "first\\nsecond\\n" at once, without waiting for a reply, but your client wrote ${peer.received.length}`,
+      message: () =>
+        `run("first") then run("second") should send the 13 bytes "first\\nsecond\\n" at once, without waiting for a reply, but your client wrote ${peer.received.length}`,
     });
     expectBytes(sent, 'first\nsecond\n', 'the two commands, in order');
     await peer.deliver([Buffer.concat([reply(['one']), reply(['two'])])]);
-    expect(await resultOf(first, 'first'), 'the reply to "first"').toEqual({ stdout: ['one'], stderr: [], exitCode: 0 });
-    expect(await resultOf(second, 'second'), 'the reply to "second" (it came in the same chunk as the reply to "first")').toEqual({
+    expect(await resultOf(first, 'first'), 'the reply to "first"').toEqual({
+      stdout: ['one'],
+      stderr: [],
+      exitCode: 0,
+    });
+    expect(
+      await resultOf(second, 'second'),
+      'the reply to "second" (it came in the same chunk as the reply to "first")',
+    ).toEqual({
       stdout: ['two'],
       stderr: [],
       exitCode: 0,
@@ -134,7 +166,11 @@ describe('Task 2: a command client that reads whole replies', () => {
       stderr: [],
       exitCode: 0,
     });
-    expect(await resultOf(second, 'second'), 'the reply to "second"').toEqual({ stdout: ['second output'], stderr: [], exitCode: 0 });
+    expect(await resultOf(second, 'second'), 'the reply to "second"').toEqual({
+      stdout: ['second output'],
+      stderr: [],
+      exitCode: 0,
+    });
   });
 
   it(`matches 20 pipelined commands to their replies, all delivered in random chunks (seed ${seed})`, async () => {
@@ -144,7 +180,11 @@ describe('Task 2: a command client that reads whole replies', () => {
     const replies = Buffer.concat(commands.map((c, i) => reply([`output of ${c}`], { exitCode: i % 3 })));
     await peer.deliver(randomChunks(replies, seed, 40));
     for (const [i, c] of commands.entries()) {
-      expect(await resultOf(results[i]!, c), `the reply to ${c}`).toEqual({ stdout: [`output of ${c}`], stderr: [], exitCode: i % 3 });
+      expect(await resultOf(results[i]!, c), `the reply to ${c}`).toEqual({
+        stdout: [`output of ${c}`],
+        stderr: [],
+        exitCode: i % 3,
+      });
     }
   });
 
@@ -153,7 +193,10 @@ describe('Task 2: a command client that reads whole replies', () => {
     const { peer, client } = connect();
     const result = run(client, 'greet');
     await peer.deliver([bytes.subarray(0, 6), bytes.subarray(6)]);
-    expect(await resultOf(result, 'greet'), 'the result when a chunk ends after e4 bd, the first 2 of the 3 bytes of 你 (decode a line only once it is whole)').toEqual({
+    expect(
+      await resultOf(result, 'greet'),
+      'the result when a chunk ends after e4 bd, the first 2 of the 3 bytes of 你 (decode a line only once it is whole)',
+    ).toEqual({
       stdout: ['你好'],
       stderr: [],
       exitCode: 0,
@@ -164,7 +207,10 @@ describe('Task 2: a command client that reads whole replies', () => {
     const { peer, client } = connect();
     const result = run(client, 'check');
     await peer.deliver(fixedSize(reply(['partial'], { stderr: ['disk is full', 'gave up'], exitCode: 2 }), 3));
-    expect(await resultOf(result, 'check'), 'the result of "out partial", "err disk is full", "err gave up", "exit 2", in 3-byte chunks').toEqual({
+    expect(
+      await resultOf(result, 'check'),
+      'the result of "out partial", "err disk is full", "err gave up", "exit 2", in 3-byte chunks',
+    ).toEqual({
       stdout: ['partial'],
       stderr: ['disk is full', 'gave up'],
       exitCode: 2,
@@ -176,21 +222,37 @@ describe('Task 2: a command client that reads whole replies', () => {
     const refused = run(client, 'rm -rf /');
     const next = run(client, 'hello');
     await peer.deliver(fixedSize(Buffer.concat([Buffer.from('error unknown command "rm -rf /"\n'), hello]), 5));
-    const error = await expectRejection(refused, CommandError, 'the server answered \'error unknown command "rm -rf /"\'');
-    expect(error.message, 'the message of the CommandError: the text after "error "').toBe('unknown command "rm -rf /"');
-    expect(await resultOf(next, 'hello'), 'an "error" reply ends that reply only; the connection goes on').toEqual(helloResult);
+    const error = await expectRejection(
+      refused,
+      CommandError,
+      'the server answered \'error unknown command "rm -rf /"\'',
+    );
+    expect(error.message, 'the message of the CommandError: the text after "error "').toBe(
+      'unknown command "rm -rf /"',
+    );
+    expect(await resultOf(next, 'hello'), 'an "error" reply ends that reply only; the connection goes on').toEqual(
+      helloResult,
+    );
   });
 
   it('refuses a command that contains 0x0A, and sends nothing', async () => {
     const { peer, client } = connect();
     // "hello\nshutdown" would reach the server as two commands.
-    await expectRejection(client.run('hello\nshutdown'), RangeError, 'the command "hello\\nshutdown" holds a 0x0A, so the server would read it as two commands');
+    await expectRejection(
+      client.run('hello\nshutdown'),
+      RangeError,
+      'the command "hello\\nshutdown" holds a 0x0A, so the server would read it as two commands',
+    );
     expect(peer.received.length, 'nothing may be sent for a refused command').toBe(0);
   });
 
   it('refuses a command longer than 4096 bytes, and sends nothing', async () => {
     const { peer, client } = connect();
-    await expectRejection(client.run('x'.repeat(4097)), RangeError, 'the command is 4,097 bytes long, and a line may hold at most 4,096');
+    await expectRejection(
+      client.run('x'.repeat(4097)),
+      RangeError,
+      'the command is 4,097 bytes long, and a line may hold at most 4,096',
+    );
     expect(peer.received.length, 'nothing may be sent for a refused command').toBe(0);
   });
 });
@@ -201,16 +263,28 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     const first = run(client, 'first');
     const second = run(client, 'second');
     await peer.deliver([hello.subarray(0, 9)], { end: true });
-    await expectRejection(first, ProtocolError, 'the server ended the connection in the middle of the reply to "first" (after the 9 bytes "out hello", with no 0x0A)');
+    await expectRejection(
+      first,
+      ProtocolError,
+      'the server ended the connection in the middle of the reply to "first" (after the 9 bytes "out hello", with no 0x0A)',
+    );
     await expectRejection(second, ProtocolError, 'the server ended the connection before it replied to "second"');
-    await expectRejection(client.run('third'), ProtocolError, 'run("third") was called after the server had ended the connection');
+    await expectRejection(
+      client.run('third'),
+      ProtocolError,
+      'run("third") was called after the server had ended the connection',
+    );
   });
 
   it('rejects a reply line longer than 4096 bytes and closes the connection', async () => {
     const { peer, client } = connect();
     const result = run(client, 'flood');
     await peer.deliver(fixedSize(Buffer.from(`out ${'x'.repeat(5000)}\nexit 0\n`), 1000));
-    await expectRejection(result, ProtocolError, 'the server sent a line of 5,004 bytes, and a line may hold at most 4,096');
+    await expectRejection(
+      result,
+      ProtocolError,
+      'the server sent a line of 5,004 bytes, and a line may hold at most 4,096',
+    );
     expect(peer.destroyed, 'after a protocol error, close the connection (destroy it)').toBe(true);
   });
 
@@ -227,7 +301,11 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     const slow = run(client, 'slow');
     await expectRejection(slow, ProtocolError, 'no reply to "slow" came within timeoutMs = 100');
     expect(peer.destroyed, 'after a timeout, close the connection (destroy it)').toBe(true);
-    await expectRejection(client.run('next'), ProtocolError, 'run("next") was called after a timeout had closed the connection');
+    await expectRejection(
+      client.run('next'),
+      ProtocolError,
+      'run("next") was called after a timeout had closed the connection',
+    );
   });
 
   it('reads 5 MiB of output, then a clean reply to the next command', async () => {
@@ -244,7 +322,10 @@ describe('Task 2: a command client when the connection goes wrong', () => {
       `the 5 MiB reply holds ${lines.length.toLocaleString('en-US')} "out" lines, but your result has ${result.stdout.length}: a reply ends at its "exit" line, however many 'data' events it takes`,
     ).toBe(lines.length);
     const wrong = result.stdout.findIndex((line, i) => line !== lines[i]);
-    expect(wrong, `line ${wrong + 1} of the 5 MiB reply is not the line the server sent (each line is 1,019 copies of one digit)`).toBe(-1);
+    expect(
+      wrong,
+      `line ${wrong + 1} of the 5 MiB reply is not the line the server sent (each line is 1,019 copies of one digit)`,
+    ).toBe(-1);
     expect(await resultOf(second, 'hello'), 'the reply after 5 MiB of output').toEqual(helloResult);
   });
 });

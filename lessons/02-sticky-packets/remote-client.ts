@@ -45,7 +45,10 @@ export class RemoteClient {
   readonly #timeoutMs: number;
   readonly #maxLineLength: number;
 
-  constructor(conn: Duplex, { timeoutMs = DEFAULT_REPLY_TIMEOUT_MS, maxLineLength = MAX_LINE_LENGTH }: RemoteClientOptions = {}) {
+  constructor(
+    conn: Duplex,
+    { timeoutMs = DEFAULT_REPLY_TIMEOUT_MS, maxLineLength = MAX_LINE_LENGTH }: RemoteClientOptions = {},
+  ) {
     this.#conn = conn;
     this.#timeoutMs = timeoutMs;
     this.#maxLineLength = maxLineLength;

@@ -18,7 +18,12 @@ const within = { ms: 5_000 };
  * happened instead; `stillRunning` is the sentence for a run that does not
  * finish within `ms`.
  */
-async function expectFailure(run: Promise<CommandOutput>, says: string, situation: string, { ms = within.ms, stillRunning = '' } = {}): Promise<void> {
+async function expectFailure(
+  run: Promise<CommandOutput>,
+  says: string,
+  situation: string,
+  { ms = within.ms, stillRunning = '' } = {},
+): Promise<void> {
   const must = `${situation}: runCommand must reject with a CommandFailedError saying "${says}"`;
   const outcome = await withDeadline(
     run.then(
@@ -34,7 +39,9 @@ async function expectFailure(run: Promise<CommandOutput>, says: string, situatio
   const { error } = outcome;
   if (error instanceof Error && error.message.startsWith('TODO:')) throw error; // the starter: its TODO says what to do
   if (!(error instanceof CommandFailedError)) {
-    throw new Error(`${must}, but it rejected with ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw new Error(
+      `${must}, but it rejected with ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   if (!error.message.includes(says)) throw new Error(`${must}, but its message was ${JSON.stringify(error.message)}`);
 }
@@ -51,25 +58,36 @@ describe('Task 4: run a command without a shell, with limits', () => {
 
   it('returns stdout and stderr as bytes, and a failing exit code as a result', async () => {
     const output = await withDeadline(
-      runCommand(node('process.stdout.write(Buffer.from([0, 1, 255, 10])); process.stderr.write("oops"); process.exitCode = 3')),
+      runCommand(
+        node('process.stdout.write(Buffer.from([0, 1, 255, 10])); process.stderr.write("oops"); process.exitCode = 3'),
+      ),
       { ...within, message: 'runCommand never finished a command that exits with code 3' },
     );
     expectBytes(output.stdout, Buffer.from([0, 1, 255, 10]), 'stdout (bytes 00 01 ff 0a, which are not valid UTF-8)');
     expectBytes(output.stderr, 'oops', 'stderr');
-    expect(output.exitCode, `a command that exits with code 3 still ran: resolve with exitCode 3, not ${output.exitCode}`).toBe(3);
+    expect(
+      output.exitCode,
+      `a command that exits with code 3 still ran: resolve with exitCode 3, not ${output.exitCode}`,
+    ).toBe(3);
   });
 
   it('gives the command no input, so a program that reads stdin finishes at once', async () => {
-    const waitsForInput = "this command reads its input until the end, which never comes: end the child's stdin right after starting it (child.stdin.end()).";
+    const waitsForInput =
+      "this command reads its input until the end, which never comes: end the child's stdin right after starting it (child.stdin.end()).";
     const output = await withDeadline(runCommand(node('process.stdin.pipe(process.stdout)'), { timeoutMs: 4_000 }), {
       ...within,
       message: `a command that copies its stdin never finished; ${waitsForInput}`,
     }).catch((error: unknown) => {
       if (!(error instanceof Error) || error.message.startsWith('TODO:') || error.name === 'DeadlineError') throw error;
-      throw new Error(`runCommand rejected (${error.name}: ${error.message.trim()}) for a command that copies its stdin to its stdout; ${waitsForInput}`);
+      throw new Error(
+        `runCommand rejected (${error.name}: ${error.message.trim()}) for a command that copies its stdin to its stdout; ${waitsForInput}`,
+      );
     });
     expect(output.exitCode, `a command that copies an empty stdin exits with code 0, not ${output.exitCode}`).toBe(0);
-    expect(output.stdout.length, `with no input, the command prints nothing, but it printed ${output.stdout.length} bytes`).toBe(0);
+    expect(
+      output.stdout.length,
+      `with no input, the command prints nothing, but it printed ${output.stdout.length} bytes`,
+    ).toBe(0);
   });
 
   it('kills a command that runs longer than timeoutMs', async () => {
@@ -87,7 +105,8 @@ describe('Task 4: run a command without a shell, with limits', () => {
     const run = runCommand(stubborn, { timeoutMs: 500 });
     await expectFailure(run, 'timed out after 500 ms', 'a command that ignores SIGTERM, with timeoutMs 500', {
       ms: 2_000,
-      stillRunning: 'a command that ignores SIGTERM must be killed with SIGKILL (which no program can ignore), but with timeoutMs 500 runCommand did not finish',
+      stillRunning:
+        'a command that ignores SIGTERM must be killed with SIGKILL (which no program can ignore), but with timeoutMs 500 runCommand did not finish',
     });
   });
 
@@ -96,14 +115,25 @@ describe('Task 4: run a command without a shell, with limits', () => {
       ...within,
       message: `runCommand never finished a command that prints ${DEFAULT_MAX_BUFFER} bytes`,
     });
-    expect(exactly.stdout.length, `exactly ${DEFAULT_MAX_BUFFER} bytes (1 MiB) of output is allowed, but stdout held ${exactly.stdout.length}`).toBe(DEFAULT_MAX_BUFFER);
+    expect(
+      exactly.stdout.length,
+      `exactly ${DEFAULT_MAX_BUFFER} bytes (1 MiB) of output is allowed, but stdout held ${exactly.stdout.length}`,
+    ).toBe(DEFAULT_MAX_BUFFER);
     const over = runCommand(node(`process.stdout.write("x".repeat(${DEFAULT_MAX_BUFFER + 1}))`));
-    await expectFailure(over, `output larger than ${DEFAULT_MAX_BUFFER} bytes`, `a command that prints ${DEFAULT_MAX_BUFFER + 1} bytes (1 MiB and 1 byte)`);
+    await expectFailure(
+      over,
+      `output larger than ${DEFAULT_MAX_BUFFER} bytes`,
+      `a command that prints ${DEFAULT_MAX_BUFFER + 1} bytes (1 MiB and 1 byte)`,
+    );
   });
 
   it('applies a smaller maxBuffer to stderr as well', async () => {
     const run = runCommand(node('process.stderr.write("e".repeat(5000))'), { maxBuffer: 1000 });
-    await expectFailure(run, 'output larger than 1000 bytes', 'a command that prints 5000 bytes on stderr, with maxBuffer 1000');
+    await expectFailure(
+      run,
+      'output larger than 1000 bytes',
+      'a command that prints 5000 bytes on stderr, with maxBuffer 1000',
+    );
   });
 
   it('reports a program that cannot start', async () => {

@@ -47,7 +47,10 @@ export class CommandFailedError extends Error {
  * - `killed by <signal>`
  * - `could not start (<error code>)`
  */
-export function runCommand(argv: readonly string[], { timeoutMs = DEFAULT_TIMEOUT_MS, maxBuffer = DEFAULT_MAX_BUFFER }: RunOptions = {}): Promise<CommandOutput> {
+export function runCommand(
+  argv: readonly string[],
+  { timeoutMs = DEFAULT_TIMEOUT_MS, maxBuffer = DEFAULT_MAX_BUFFER }: RunOptions = {},
+): Promise<CommandOutput> {
   // TODO: split argv into the program and its arguments, and call
   // execFile(program, args, options, callback) with shell: false,
   // encoding: 'buffer', timeout: timeoutMs, killSignal: 'SIGKILL' and

@@ -24,12 +24,18 @@ const exit = (json: string): Buffer => typed(FrameType.EXIT, json);
  * in all (the RUN frames so far). Returns the pending result in an object:
  * an async function returning the promise itself would wait for it.
  */
-async function startRun(client: CommandClient, peer: ScriptedPeer, id: string, bytes: number): Promise<{ result: Promise<CommandResult> }> {
+async function startRun(
+  client: CommandClient,
+  peer: ScriptedPeer,
+  id: string,
+  bytes: number,
+): Promise<{ result: Promise<CommandResult> }> {
   const result = client.run(id);
   result.catch(() => {}); // awaited by the test; this only stops an early rejection from being reported as unhandled
   await Promise.race([
     peer.waitForBytes(bytes, {
-      message: () => `your client never sent the RUN frame for ${JSON.stringify(id)}: it wrote ${peer.received.length} of the ${bytes} bytes expected so far`,
+      message: () =>
+        `your client never sent the RUN frame for ${JSON.stringify(id)}: it wrote ${peer.received.length} of the ${bytes} bytes expected so far`,
     }),
     result,
   ]);
@@ -56,25 +62,45 @@ describe('Task 5: a framed command client', () => {
   it('sends RUN "hello" as 00 00 00 06 00 68 65 6c 6c 6f', async () => {
     const peer = new ScriptedPeer();
     await startRun(new CommandClient(peer), peer, 'hello', 10);
-    expectBytes(peer.received, Buffer.from('00000006' + '00' + Buffer.from('hello').toString('hex'), 'hex'), 'the RUN frame for "hello"');
+    expectBytes(
+      peer.received,
+      Buffer.from('00000006' + '00' + Buffer.from('hello').toString('hex'), 'hex'),
+      'the RUN frame for "hello"',
+    );
   });
 
-  const reply = Buffer.concat([stdout('hi\n'), stderr('warn\n'), stdout(Buffer.from([0, 0x0a, 0xff, 0, 0, 0, 9])), typed(FrameType.EXIT, '{"code":3,"signal":null}')]);
-  it.each(standardChunkings(reply, seed))('collects stdout, stderr and the exit status from frames fed %s', async (how, chunks) => {
-    const peer = new ScriptedPeer();
-    const { result } = await startRun(new CommandClient(peer), peer, 'mixed', 10);
-    await peer.deliver(chunks);
-    const { stdout: out, stderr: err, exit: status } = await settle(result, `the reply fed ${how}`);
-    expectBytes(out, Buffer.concat([Buffer.from('hi\n'), Buffer.from([0, 0x0a, 0xff, 0, 0, 0, 9])]), `stdout (fed ${how})`);
-    expectBytes(err, 'warn\n', `stderr (fed ${how})`);
-    expect(status, `the exit status (fed ${how})`).toEqual({ code: 3, signal: null });
-  });
+  const reply = Buffer.concat([
+    stdout('hi\n'),
+    stderr('warn\n'),
+    stdout(Buffer.from([0, 0x0a, 0xff, 0, 0, 0, 9])),
+    typed(FrameType.EXIT, '{"code":3,"signal":null}'),
+  ]);
+  it.each(standardChunkings(reply, seed))(
+    'collects stdout, stderr and the exit status from frames fed %s',
+    async (how, chunks) => {
+      const peer = new ScriptedPeer();
+      const { result } = await startRun(new CommandClient(peer), peer, 'mixed', 10);
+      await peer.deliver(chunks);
+      const { stdout: out, stderr: err, exit: status } = await settle(result, `the reply fed ${how}`);
+      expectBytes(
+        out,
+        Buffer.concat([Buffer.from('hi\n'), Buffer.from([0, 0x0a, 0xff, 0, 0, 0, 9])]),
+        `stdout (fed ${how})`,
+      );
+      expectBytes(err, 'warn\n', `stderr (fed ${how})`);
+      expect(status, `the exit status (fed ${how})`).toEqual({ code: 3, signal: null });
+    },
+  );
 
   it('reads an exit by signal, with its reason, and skips 0-length frames (keepalives)', async () => {
     const peer = new ScriptedPeer();
     const { result } = await startRun(new CommandClient(peer), peer, 'hang', 9);
     await peer.deliver([Buffer.alloc(4), exit('{"code":null,"signal":"SIGKILL","reason":"timeout"}')]);
-    expect((await settle(result, 'a killed command')).exit).toEqual({ code: null, signal: 'SIGKILL', reason: 'timeout' });
+    expect((await settle(result, 'a killed command')).exit).toEqual({
+      code: null,
+      signal: 'SIGKILL',
+      reason: 'timeout',
+    });
   });
 
   it('runs two commands on one connection, the first with 5 MiB of output, and the second reply comes out clean', async () => {
@@ -163,8 +189,14 @@ describe('Task 5: a framed command client', () => {
   it('refuses an empty command id, or one over 64 bytes, without sending anything', async () => {
     const peer = new ScriptedPeer();
     const client = new CommandClient(peer);
-    await failure(Promise.resolve().then(() => client.run('')), 'run("") (an empty id: refuse it with a RangeError, without sending anything)');
-    await failure(Promise.resolve().then(() => client.run('x'.repeat(65))), 'run of a 65-byte id (over MAX_ID_BYTES: refuse it with a RangeError, without sending anything)');
+    await failure(
+      Promise.resolve().then(() => client.run('')),
+      'run("") (an empty id: refuse it with a RangeError, without sending anything)',
+    );
+    await failure(
+      Promise.resolve().then(() => client.run('x'.repeat(65))),
+      'run of a 65-byte id (over MAX_ID_BYTES: refuse it with a RangeError, without sending anything)',
+    );
     expect(peer.received.length, 'bytes sent for invalid ids').toBe(0);
   });
 });

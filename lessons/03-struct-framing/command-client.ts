@@ -5,7 +5,14 @@
 // anything (NUL bytes, newlines, 5 MiB): the frames say where it stops,
 // so the next command's reply starts clean.
 import type { Duplex } from 'node:stream';
-import { FrameType, MAX_COMMAND_FRAME, MAX_ID_BYTES, RemoteCommandError, type CommandResult, type ExitStatus } from './command-protocol.ts';
+import {
+  FrameType,
+  MAX_COMMAND_FRAME,
+  MAX_ID_BYTES,
+  RemoteCommandError,
+  type CommandResult,
+  type ExitStatus,
+} from './command-protocol.ts';
 import { FrameDecoder, encodeFrame } from './frame-codec.ts';
 
 export interface CommandClientOptions {

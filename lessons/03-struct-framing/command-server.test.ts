@@ -16,12 +16,18 @@ const commands: CommandServerOptions['commands'] = {
   hello: js('process.stdout.write("hi\\n")'),
   fail: js('process.stderr.write("oops\\n"); process.exitCode = 3'),
   bytes: js('process.stdout.write(Buffer.from(Array.from({ length: 256 }, (_, i) => i)))'),
-  big: js(`const n = ${FIVE_MIB}, b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 9)) & 0xff; process.stdout.write(b)`),
+  big: js(
+    `const n = ${FIVE_MIB}, b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 9)) & 0xff; process.stdout.write(b)`,
+  ),
   'echo-arg': js('process.stdout.write(process.argv[1])', SHELL_BAIT),
   hang: js('process.stdout.write(String(process.pid)); setInterval(() => {}, 1000)'),
-  flood: js('const b = Buffer.alloc(65536, 120); let n = 32; const go = () => { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once("drain", go); }; go()'),
+  flood: js(
+    'const b = Buffer.alloc(65536, 120); let n = 32; const go = () => { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once("drain", go); }; go()',
+  ),
   // Its process id and a newline, then 12 MiB as fast as they are taken; then it waits to be killed.
-  pour: js('process.stdout.write(process.pid + "\\n"); const b = Buffer.alloc(1 << 20, 120); for (let i = 0; i < 12; i++) process.stdout.write(b); setInterval(() => {}, 1000)'),
+  pour: js(
+    'process.stdout.write(process.pid + "\\n"); const b = Buffer.alloc(1 << 20, 120); for (let i = 0; i < 12; i++) process.stdout.write(b); setInterval(() => {}, 1000)',
+  ),
 };
 
 /** A RUN frame, built by the test: u32be length | 00 | id. */
@@ -77,7 +83,8 @@ class FrameReader {
 
   /** The next frame, or undefined once the server has closed the connection. */
   async next(): Promise<{ type: number; data: Buffer } | undefined> {
-    while (this.#frames.length === 0 && !this.#ended && this.#problem === undefined) await new Promise<void>((r) => (this.#wake = r));
+    while (this.#frames.length === 0 && !this.#ended && this.#problem === undefined)
+      await new Promise<void>((r) => (this.#wake = r));
     if (this.#problem !== undefined) throw new Error(this.#problem);
     return this.#frames.shift();
   }
@@ -91,7 +98,10 @@ class FrameReader {
       const reply: Reply = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), types };
       for (;;) {
         const frame = await this.next();
-        if (frame === undefined) throw new Error(`${what}: your server closed the connection before an EXIT or ERROR frame (frame types so far: ${names(types)})`);
+        if (frame === undefined)
+          throw new Error(
+            `${what}: your server closed the connection before an EXIT or ERROR frame (frame types so far: ${names(types)})`,
+          );
         types.push(frame.type);
         if (frame.type === FrameType.STDOUT) stdout.push(frame.data);
         else if (frame.type === FrameType.STDERR) stderr.push(frame.data);
@@ -102,18 +112,29 @@ class FrameReader {
         } else if (frame.type === FrameType.ERROR) {
           reply.error = frame.data.toString();
           break;
-        } else throw new Error(`${what}: your server sent a frame of type 0x${frame.type.toString(16)}, which the protocol does not have`);
+        } else
+          throw new Error(
+            `${what}: your server sent a frame of type 0x${frame.type.toString(16)}, which the protocol does not have`,
+          );
       }
       return { ...reply, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
     };
-    return withDeadline(read(), { ms, message: () => `${what}: your server never finished its reply with an EXIT or ERROR frame (frame types so far: ${names(types)})` });
+    return withDeadline(read(), {
+      ms,
+      message: () =>
+        `${what}: your server never finished its reply with an EXIT or ERROR frame (frame types so far: ${names(types)})`,
+    });
   }
 }
 
 /** Frame types as a person reads them, for messages: "STDOUT (0x01), EXIT (0x03)". */
 function names(types: readonly number[]): string {
   const known = Object.entries(FrameType);
-  return types.map((t) => `${known.find(([, v]) => v === t)?.[0] ?? 'unknown'} (0x${t.toString(16).padStart(2, '0')})`).join(', ') || 'none';
+  return (
+    types
+      .map((t) => `${known.find(([, v]) => v === t)?.[0] ?? 'unknown'} (0x${t.toString(16).padStart(2, '0')})`)
+      .join(', ') || 'none'
+  );
 }
 
 async function start(options: Partial<CommandServerOptions> = {}): Promise<number> {
@@ -169,7 +190,9 @@ describe('Task 4: a framed command server', () => {
     // "pour" writes 12 MiB, then stays alive until this timeout kills it;
     // 1.5 s leaves it time to start on a busy machine.
     const server = createCommandServer({ commands, timeoutMs: 1_500 });
-    const accepted = nextEvent<[Socket]>(server, 'connection', { message: 'your server never accepted the connection' });
+    const accepted = nextEvent<[Socket]>(server, 'connection', {
+      message: 'your server never accepted the connection',
+    });
     const socket = await kit.connect(await kit.listen(server), { allowHalfOpen: true });
     const [serverSide] = await accepted;
     socket.write(runFrame('pour'));
@@ -178,10 +201,18 @@ describe('Task 4: a framed command server', () => {
     const header = await readExactly(socket, 5, { ms: 4_000, message: `${what} never came` });
     const length = header.readUInt32BE(0);
     expect(header[4], `${what}: its type byte should be STDOUT (0x01)`).toBe(FrameType.STDOUT);
-    expect(length >= 2 && length <= MAX_COMMAND_FRAME, `${what} announced ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all`).toBe(true);
-    const data = (await readExactly(socket, length - 1, { ms: 4_000, message: `${what} never arrived whole` })).toString('latin1');
+    expect(
+      length >= 2 && length <= MAX_COMMAND_FRAME,
+      `${what} announced ${length} bytes: frames carry a type byte and at most ${MAX_COMMAND_FRAME} bytes in all`,
+    ).toBe(true);
+    const data = (
+      await readExactly(socket, length - 1, { ms: 4_000, message: `${what} never arrived whole` })
+    ).toString('latin1');
     const pid = Number(data.slice(0, data.indexOf('\n')));
-    expect(Number.isInteger(pid) && pid > 0, `${what} began with ${JSON.stringify(data.slice(0, 20))}, not a process id and a newline`).toBe(true);
+    expect(
+      Number.isInteger(pid) && pid > 0,
+      `${what} began with ${JSON.stringify(data.slice(0, 20))}, not a process id and a newline`,
+    ).toBe(true);
     // From here on the client reads nothing. The kernel's buffers fill up
     // (a few MiB), then socket.write() returns false and frames wait in the
     // server's socket: its writableLength. A server that pauses the
@@ -233,11 +264,15 @@ describe('Task 4: a framed command server', () => {
       const reply = await reader.reply(
         `the reply to RUN ${JSON.stringify(id)}, an id not on the allowlist (look ids up with Object.hasOwn: a plain commands[id] finds "constructor" on every object)`,
       );
-      expect(reply.types, `the reply to ${JSON.stringify(id)} should be one ERROR frame (0x04)`).toEqual([FrameType.ERROR]);
+      expect(reply.types, `the reply to ${JSON.stringify(id)} should be one ERROR frame (0x04)`).toEqual([
+        FrameType.ERROR,
+      ]);
       expect(reply.error, 'the ERROR frame should say why').not.toBe('');
       socket.write(runFrame('nope'));
       const next = await reader.reply('the reply to a second unknown id on the same connection');
-      expect(next.types, 'the second request on the connection should get its own ERROR frame').toEqual([FrameType.ERROR]);
+      expect(next.types, 'the second request on the connection should get its own ERROR frame').toEqual([
+        FrameType.ERROR,
+      ]);
     },
   );
 
@@ -246,14 +281,22 @@ describe('Task 4: a framed command server', () => {
     socket.write(runFrame('ls; rm -rf /'));
     expect((await reader.reply('the reply to RUN "ls; rm -rf /"')).types).toEqual([FrameType.ERROR]);
     socket.write(runFrame('hello'));
-    expectBytes((await reader.reply('the reply to RUN "hello" after a refused request')).stdout, 'hi\n', 'the next reply');
+    expectBytes(
+      (await reader.reply('the reply to RUN "hello" after a refused request')).stdout,
+      'hi\n',
+      'the next reply',
+    );
   });
 
   it('kills a command that runs past timeoutMs: EXIT {"code":null,"signal":"SIGKILL","reason":"timeout"}', async () => {
     const { socket, reader } = await connect(await start({ timeoutMs: 300 }));
     socket.write(runFrame('hang'));
     const reply = await reader.reply('the reply to RUN "hang" with a 300 ms timeout');
-    expect(reply.exit, `the EXIT frame's JSON (${reply.exitJson})`).toEqual({ code: null, signal: 'SIGKILL', reason: 'timeout' });
+    expect(reply.exit, `the EXIT frame's JSON (${reply.exitJson})`).toEqual({
+      code: null,
+      signal: 'SIGKILL',
+      reason: 'timeout',
+    });
   });
 
   it('stops a command at maxOutputBytes: exactly that many bytes, then EXIT with reason "output-limit"', async () => {
@@ -287,22 +330,41 @@ describe('Task 4: a framed command server', () => {
   it('replies to a client that sent its request and ended its side (half-close)', async () => {
     const { socket, reader } = await connect(await start());
     socket.end(runFrame('hello'));
-    expectBytes((await reader.reply('the reply to RUN "hello" sent with end() (create the server with allowHalfOpen: true, or Node ends your side as soon as the client ends its own)')).stdout, 'hi\n', 'the reply after a half-close');
+    expectBytes(
+      (
+        await reader.reply(
+          'the reply to RUN "hello" sent with end() (create the server with allowHalfOpen: true, or Node ends your side as soon as the client ends its own)',
+        )
+      ).stdout,
+      'hi\n',
+      'the reply after a half-close',
+    );
     await readUntilEnd(socket, { message: 'once every request is answered, your server should end its side too' });
   });
 
   it('closes a connection that stays silent past idleTimeoutMs', async () => {
     const { socket } = await connect(await start({ idleTimeoutMs: 200 }));
-    await readUntilEnd(socket, { ms: 3_000, message: 'your server kept a silent connection open past its 200 ms idle timeout.' });
+    await readUntilEnd(socket, {
+      ms: 3_000,
+      message: 'your server kept a silent connection open past its 200 ms idle timeout.',
+    });
   });
 
   it('kills the running command when the client resets the connection', async () => {
     const { socket, reader } = await connect(await start({ timeoutMs: 5_000 }));
     socket.write(runFrame('hang'));
-    const first = await withDeadline(reader.next(), { ms: 5_000, message: 'the "hang" command never printed its process id' });
-    expect(first?.type, 'the first frame of the reply to "hang" should be STDOUT (0x01), with its process id').toBe(FrameType.STDOUT);
+    const first = await withDeadline(reader.next(), {
+      ms: 5_000,
+      message: 'the "hang" command never printed its process id',
+    });
+    expect(first?.type, 'the first frame of the reply to "hang" should be STDOUT (0x01), with its process id').toBe(
+      FrameType.STDOUT,
+    );
     const pid = Number(first!.data.toString());
-    expect(Number.isInteger(pid) && pid > 0, `"hang" printed ${JSON.stringify(first!.data.toString())}, not a process id`).toBe(true);
+    expect(
+      Number.isInteger(pid) && pid > 0,
+      `"hang" printed ${JSON.stringify(first!.data.toString())}, not a process id`,
+    ).toBe(true);
     socket.resetAndDestroy();
     try {
       // No event tells us another process has died, so poll: every 20 ms, at most 100 times.
@@ -311,7 +373,10 @@ describe('Task 4: a framed command server', () => {
         await sleep(20);
         alive = isAlive(pid);
       }
-      expect(alive, 'the command was still running 2 s after its client reset the connection: kill it on the socket\'s "close"').toBe(false);
+      expect(
+        alive,
+        'the command was still running 2 s after its client reset the connection: kill it on the socket\'s "close"',
+      ).toBe(false);
     } finally {
       if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }

@@ -41,4 +41,3 @@ export function createCommandServer(options: CommandServerOptions): Server {
   // Then the limits: timeoutMs, maxOutputBytes, idleTimeoutMs (README, task 4).
   throw new Error('TODO: write createCommandServer (task 4 in lessons/03-struct-framing/README.md)');
 }
-

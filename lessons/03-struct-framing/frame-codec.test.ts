@@ -28,14 +28,20 @@ function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Writes `chunks` into a new FrameDecoder, ends it, and collects the frames and the error, if any. */
-async function decode(chunks: readonly Uint8Array[], options?: FrameOptions): Promise<{ frames: Buffer[]; error: Error | undefined }> {
+async function decode(
+  chunks: readonly Uint8Array[],
+  options?: FrameOptions,
+): Promise<{ frames: Buffer[]; error: Error | undefined }> {
   const { outputs, error } = await decodeAll<Buffer>(new FrameDecoder(options), chunks, 'FrameDecoder');
   return { frames: outputs, error };
 }
 
 /** Fails with the decoder's own error message, when it failed where it should not have. */
 function expectNoError(error: Error | undefined, what: string): void {
-  if (error !== undefined) throw new Error(`${what}, but your FrameDecoder failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`);
+  if (error !== undefined)
+    throw new Error(
+      `${what}, but your FrameDecoder failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`,
+    );
 }
 
 function expectFrameError(error: Error | undefined, code: string, what: string): asserts error is FrameError {
@@ -49,7 +55,10 @@ function expectFrameError(error: Error | undefined, code: string, what: string):
 
 function expectFrames(actual: readonly Buffer[], expected: ReadonlyArray<Uint8Array | string>, how: string): void {
   const count = (n: number): string => (n === 1 ? '1 frame' : `${n} frames`);
-  expect(actual.length, `decoding ${how}: ${count(expected.length)} sent, your decoder emitted ${count(actual.length)}`).toBe(expected.length);
+  expect(
+    actual.length,
+    `decoding ${how}: ${count(expected.length)} sent, your decoder emitted ${count(actual.length)}`,
+  ).toBe(expected.length);
   actual.forEach((f, i) => expectBytes(f, expected[i]!, `frame ${i + 1} of ${expected.length} (decoded ${how})`));
 }
 
@@ -68,7 +77,11 @@ describe('Task 2: a frame codec', () => {
     });
 
     it('frames several parts as one payload: [01] and "hi" make 00 00 00 03 01 68 69', () => {
-      expectBytes(encodeFrame([Buffer.of(1), Buffer.from('hi')]), hex('00 00 00 03 01 68 69'), 'encodeFrame([01, "hi"])');
+      expectBytes(
+        encodeFrame([Buffer.of(1), Buffer.from('hi')]),
+        hex('00 00 00 03 01 68 69'),
+        'encodeFrame([01, "hi"])',
+      );
     });
 
     it('frames payload bytes as they are, 0x00 and 0xff included', () => {
@@ -77,7 +90,11 @@ describe('Task 2: a frame codec', () => {
     });
 
     it('refuses to send a payload over maxFrameSize (FRAME_TOO_LARGE), and sends one exactly at it', () => {
-      expectBytes(encodeFrame(Buffer.from('abcd'), { maxFrameSize: 4 }), frame('abcd'), 'a 4-byte payload under a 4-byte limit');
+      expectBytes(
+        encodeFrame(Buffer.from('abcd'), { maxFrameSize: 4 }),
+        frame('abcd'),
+        'a 4-byte payload under a 4-byte limit',
+      );
       let error: Error | undefined;
       try {
         encodeFrame(Buffer.from('abcde'), { maxFrameSize: 4 });
@@ -89,7 +106,10 @@ describe('Task 2: a frame codec', () => {
 
     it('limits payloads to 1 MiB by default', () => {
       expect(encodeFrame(Buffer.alloc(MiB)).length, 'a 1 MiB payload is allowed by default').toBe(MiB + 4);
-      expect(() => encodeFrame(Buffer.alloc(MiB + 1)), 'a payload of 1 MiB + 1 byte must be refused by default').toThrow(FrameError);
+      expect(
+        () => encodeFrame(Buffer.alloc(MiB + 1)),
+        'a payload of 1 MiB + 1 byte must be refused by default',
+      ).toThrow(FrameError);
     });
   });
 
@@ -110,7 +130,10 @@ describe('Task 2: a frame codec', () => {
       queue.push(chunk);
       const hello = queue.take(5);
       expectBytes(hello, 'hello', 'take(5)');
-      expect(sameMemory(hello, chunk.subarray(0, 5)), 'take(5) copied the bytes; return chunk.subarray(...) when they lie in one chunk').toBe(true);
+      expect(
+        sameMemory(hello, chunk.subarray(0, 5)),
+        'take(5) copied the bytes; return chunk.subarray(...) when they lie in one chunk',
+      ).toBe(true);
       const rest = queue.take(6);
       expect(sameMemory(rest, chunk.subarray(5)), 'the second take copied too').toBe(true);
     });
@@ -122,7 +145,9 @@ describe('Task 2: a frame codec', () => {
       for (const [i, c] of chunks.entries()) {
         const got = queue.take(1);
         if (!sameMemory(got, c)) {
-          throw new Error(`take(1) number ${i + 1} returned a copy: keep the pushed chunks in a list instead of concatenating them on every push`);
+          throw new Error(
+            `take(1) number ${i + 1} returned a copy: keep the pushed chunks in a list instead of concatenating them on every push`,
+          );
         }
       }
     });
@@ -184,7 +209,10 @@ describe('Task 2: a frame codec', () => {
       const { frames, error } = await decode([chunk]);
       expectNoError(error, 'decoding one frame in one chunk');
       expect(frames.length, 'one frame was sent').toBe(1);
-      expect(sameMemory(frames[0]!, chunk.subarray(4)), 'the frame is a copy: take it from your ByteQueue, which returns a view').toBe(true);
+      expect(
+        sameMemory(frames[0]!, chunk.subarray(4)),
+        'the frame is a copy: take it from your ByteQueue, which returns a view',
+      ).toBe(true);
     });
 
     it(`decodes any payloads under any chunking (fast-check; seed ${seed}, replay with WORKBOOK_SEED=${seed})`, async () => {
@@ -226,14 +254,21 @@ describe('Task 2: a frame codec', () => {
       const after = process.memoryUsage();
       expectFrameError(error, 'FRAME_TOO_LARGE', 'a header of ff ff ff ff');
       expect(frames.length, 'no frame can come from that header').toBe(0);
-      expect(after.arrayBuffers - before.arrayBuffers, 'Buffer memory grew by 1 MiB or more: check the length before allocating').toBeLessThan(MiB);
-      expect(after.heapUsed - before.heapUsed, 'the heap grew by 1 MiB or more: check the length before allocating').toBeLessThan(MiB);
+      expect(
+        after.arrayBuffers - before.arrayBuffers,
+        'Buffer memory grew by 1 MiB or more: check the length before allocating',
+      ).toBeLessThan(MiB);
+      expect(
+        after.heapUsed - before.heapUsed,
+        'the heap grew by 1 MiB or more: check the length before allocating',
+      ).toBeLessThan(MiB);
     });
 
     it('rejects a header over the limit as soon as its 4 bytes are in, without waiting for the payload', async () => {
       const decoder = new FrameDecoder();
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in.',
+        message:
+          'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in.',
       });
       decoder.resume();
       decoder.write(hex('ff ff ff ff'));
@@ -334,15 +369,24 @@ describe('Task 2: a frame codec (writeFrame)', () => {
     const payload = Buffer.alloc(64 * 1024, 0xa5);
     writeFrame(stream, payload);
     const written = calls.flat().find((chunk) => chunk.length === payload.length);
-    expect(written, 'writeFrame must write the 64 KiB payload as one buffer of its own, after a 4-byte header').toBeDefined();
+    expect(
+      written,
+      'writeFrame must write the 64 KiB payload as one buffer of its own, after a 4-byte header',
+    ).toBeDefined();
     const same = written!.buffer === payload.buffer && written!.byteOffset === payload.byteOffset;
-    expect(same, 'writeFrame copied the payload: write the payload buffer you were given (that copy is what writeFrame saves)').toBe(true);
+    expect(
+      same,
+      'writeFrame copied the payload: write the payload buffer you were given (that copy is what writeFrame saves)',
+    ).toBe(true);
   });
 
   it('sends the header and the payload together, in one corked write', () => {
     const { stream, calls } = recordingStream();
     writeFrame(stream, Buffer.from('hello'));
-    expect(calls.length === 1 && calls[0]!.length === 2, `the header and the payload must leave together: cork() the stream before the two writes and uncork() after (the stream saw ${calls.length} separate writes)`).toBe(true);
+    expect(
+      calls.length === 1 && calls[0]!.length === 2,
+      `the header and the payload must leave together: cork() the stream before the two writes and uncork() after (the stream saw ${calls.length} separate writes)`,
+    ).toBe(true);
   });
 
   it('writes a 0-length frame as 00 00 00 00', () => {
@@ -354,7 +398,10 @@ describe('Task 2: a frame codec (writeFrame)', () => {
   it("returns false when the stream's buffer is full, so the caller waits for 'drain'", () => {
     const { stream } = recordingStream({ highWaterMark: 16, stall: true });
     expect(writeFrame(stream, Buffer.alloc(4)), 'with 8 of 16 bytes buffered, writeFrame must return true').toBe(true);
-    expect(writeFrame(stream, Buffer.alloc(32)), "with 44 bytes buffered over a 16-byte highWaterMark, writeFrame must return false (what write() returned)").toBe(false);
+    expect(
+      writeFrame(stream, Buffer.alloc(32)),
+      'with 44 bytes buffered over a 16-byte highWaterMark, writeFrame must return false (what write() returned)',
+    ).toBe(false);
   });
 
   it('refuses a payload over the limit before writing anything', () => {
@@ -365,7 +412,10 @@ describe('Task 2: a frame codec (writeFrame)', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown instanceof FrameError && thrown.code === 'FRAME_TOO_LARGE', `a 5-byte payload with maxFrameSize 4 must throw FrameError FRAME_TOO_LARGE (it threw ${String(thrown)})`).toBe(true);
+    expect(
+      thrown instanceof FrameError && thrown.code === 'FRAME_TOO_LARGE',
+      `a 5-byte payload with maxFrameSize 4 must throw FrameError FRAME_TOO_LARGE (it threw ${String(thrown)})`,
+    ).toBe(true);
     expect(calls.length, 'nothing may be written when the payload is refused').toBe(0);
   });
 
@@ -379,6 +429,9 @@ describe('Task 2: a frame codec (writeFrame)', () => {
     const ended = nextEvent(decoder, 'end', { message: 'the decoder never ended' });
     decoder.end(bytes());
     await ended;
-    expect(frames.map((f) => f.length), 'the decoded frame lengths').toEqual([1, 0, 70_000, 4]);
+    expect(
+      frames.map((f) => f.length),
+      'the decoded frame lengths',
+    ).toEqual([1, 0, 70_000, 4]);
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAll, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
-import { MAX_HEADER_SIZE, MessageDecoder, MessageError, encodeMessage, parseHeader, type Message, type MessageLimits } from './json-header.ts';
+import {
+  MAX_HEADER_SIZE,
+  MessageDecoder,
+  MessageError,
+  encodeMessage,
+  parseHeader,
+  type Message,
+  type MessageLimits,
+} from './json-header.ts';
 
 const seed = newSeed();
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -13,7 +21,10 @@ function message(header: string | Uint8Array, body: string | Uint8Array = ''): B
   return Buffer.concat([length, h, Buffer.from(body)]);
 }
 
-async function decode(chunks: readonly Uint8Array[], limits?: MessageLimits): Promise<{ messages: Message[]; error: Error | undefined }> {
+async function decode(
+  chunks: readonly Uint8Array[],
+  limits?: MessageLimits,
+): Promise<{ messages: Message[]; error: Error | undefined }> {
   const { outputs, error } = await decodeAll<Message>(new MessageDecoder(limits), chunks, 'MessageDecoder');
   return { messages: outputs, error };
 }
@@ -29,7 +40,10 @@ function failure(fn: () => unknown): Error | undefined {
 
 /** Fails with the decoder's own error message, when it failed where it should not have. */
 function expectNoError(error: Error | undefined, what: string): void {
-  if (error !== undefined) throw new Error(`${what}, but your MessageDecoder failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`);
+  if (error !== undefined)
+    throw new Error(
+      `${what}, but your MessageDecoder failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`,
+    );
 }
 
 function expectMessageError(error: Error | undefined, code: string, what: string): asserts error is MessageError {
@@ -56,9 +70,21 @@ describe('Task 3: a JSON header and a body', () => {
     });
 
     it('refuses an empty name, a name over 255 bytes and a body over the limit', () => {
-      expectMessageError(failure(() => encodeMessage('', Buffer.from('x'))), 'BAD_HEADER', 'encodeMessage with an empty name');
-      expectMessageError(failure(() => encodeMessage('x'.repeat(256), Buffer.from('x'))), 'BAD_HEADER', 'encodeMessage with a 256-byte name');
-      expectMessageError(failure(() => encodeMessage('big', Buffer.alloc(11), { maxBodySize: 10 })), 'BODY_TOO_LARGE', 'an 11-byte body, limit 10');
+      expectMessageError(
+        failure(() => encodeMessage('', Buffer.from('x'))),
+        'BAD_HEADER',
+        'encodeMessage with an empty name',
+      );
+      expectMessageError(
+        failure(() => encodeMessage('x'.repeat(256), Buffer.from('x'))),
+        'BAD_HEADER',
+        'encodeMessage with a 256-byte name',
+      );
+      expectMessageError(
+        failure(() => encodeMessage('big', Buffer.alloc(11), { maxBodySize: 10 })),
+        'BODY_TOO_LARGE',
+        'an 11-byte body, limit 10',
+      );
     });
   });
 
@@ -78,7 +104,11 @@ describe('Task 3: a JSON header and a body', () => {
 
     it('rejects bytes that are not UTF-8 as BAD_JSON', () => {
       const json = Buffer.concat([Buffer.from('{"name":"'), hex('ff fe'), Buffer.from('","size":1}')]);
-      expectMessageError(failure(() => parseHeader(json)), 'BAD_JSON', 'a header with the bytes ff fe in the name');
+      expectMessageError(
+        failure(() => parseHeader(json)),
+        'BAD_JSON',
+        'a header with the bytes ff fe in the name',
+      );
     });
 
     it.each([
@@ -94,33 +124,58 @@ describe('Task 3: a JSON header and a body', () => {
       ['a fraction for the size: {"name":"a.txt","size":1.5}', '{"name":"a.txt","size":1.5}'],
       ['a negative size: {"name":"a.txt","size":-1}', '{"name":"a.txt","size":-1}'],
       ['null for the size: {"name":"a.txt","size":null}', '{"name":"a.txt","size":null}'],
-      ['name and size only under "__proto__": {"__proto__":{"name":"x","size":1}}', '{"__proto__":{"name":"x","size":1}}'],
+      [
+        'name and size only under "__proto__": {"__proto__":{"name":"x","size":1}}',
+        '{"__proto__":{"name":"x","size":1}}',
+      ],
     ])('rejects %s as BAD_HEADER', (what, json) => {
       expectMessageError(failure(header(json)), 'BAD_HEADER', `a header of ${what}`);
     });
 
     it('rejects a size over maxBodySize as BODY_TOO_LARGE, and accepts one exactly at it', () => {
       expect(parseHeader(Buffer.from('{"name":"a","size":10}'), { maxBodySize: 10 })).toEqual({ name: 'a', size: 10 });
-      expectMessageError(failure(header('{"name":"a","size":11}', { maxBodySize: 10 })), 'BODY_TOO_LARGE', 'size 11 with maxBodySize 10');
-      expectMessageError(failure(header('{"name":"a","size":1e300}')), 'BAD_HEADER', 'size 1e300 (past 2^53 - 1, where JavaScript numbers no longer count bytes exactly: a bad header, whatever the limit)');
+      expectMessageError(
+        failure(header('{"name":"a","size":11}', { maxBodySize: 10 })),
+        'BODY_TOO_LARGE',
+        'size 11 with maxBodySize 10',
+      );
+      expectMessageError(
+        failure(header('{"name":"a","size":1e300}')),
+        'BAD_HEADER',
+        'size 1e300 (past 2^53 - 1, where JavaScript numbers no longer count bytes exactly: a bad header, whatever the limit)',
+      );
     });
 
     it('says what is wrong, naming the field', () => {
-      expect(failure(header('{"name":"a.txt","size":"2"}'))?.message, 'the error for a string size should name the field "size"').toMatch(/size/);
-      expect(failure(header('{"size":2}'))?.message, 'the error for a missing name should name the field "name"').toMatch(/name/);
+      expect(
+        failure(header('{"name":"a.txt","size":"2"}'))?.message,
+        'the error for a string size should name the field "size"',
+      ).toMatch(/size/);
+      expect(
+        failure(header('{"size":2}'))?.message,
+        'the error for a missing name should name the field "name"',
+      ).toMatch(/name/);
     });
   });
 
   describe('MessageDecoder', () => {
     const bodies = ['hi', '', 'a body\nwith\0anything in it'];
-    const stream = Buffer.concat(bodies.map((body, i) => message(JSON.stringify({ name: `file${i}`, size: Buffer.byteLength(body) }), body)));
+    const stream = Buffer.concat(
+      bodies.map((body, i) => message(JSON.stringify({ name: `file${i}`, size: Buffer.byteLength(body) }), body)),
+    );
 
-    it.each(standardChunkings(stream, seed))('decodes three messages (one with an empty body) fed %s', async (how, chunks) => {
-      const { messages, error } = await decode(chunks);
-      expectNoError(error, `decoding ${how}`);
-      expect(messages.map((m) => m.header), `the headers decoded ${how}`).toEqual(bodies.map((b, i) => ({ name: `file${i}`, size: Buffer.byteLength(b) })));
-      messages.forEach((m, i) => expectBytes(m.body, bodies[i]!, `the body of message ${i + 1} (decoded ${how})`));
-    });
+    it.each(standardChunkings(stream, seed))(
+      'decodes three messages (one with an empty body) fed %s',
+      async (how, chunks) => {
+        const { messages, error } = await decode(chunks);
+        expectNoError(error, `decoding ${how}`);
+        expect(
+          messages.map((m) => m.header),
+          `the headers decoded ${how}`,
+        ).toEqual(bodies.map((b, i) => ({ name: `file${i}`, size: Buffer.byteLength(b) })));
+        messages.forEach((m, i) => expectBytes(m.body, bodies[i]!, `the body of message ${i + 1} (decoded ${how})`));
+      },
+    );
 
     it('accepts a header of exactly 64 KiB (65,536 bytes)', async () => {
       const json = '{"name":"pad","size":1}';
@@ -132,7 +187,8 @@ describe('Task 3: a JSON header and a body', () => {
     it('rejects a header length over 64 KiB as soon as the 4 length bytes are in', async () => {
       const decoder = new MessageDecoder();
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder got the header length 00 01 00 01 (65,537) and kept waiting for the header: check it against the limit first.',
+        message:
+          'your decoder got the header length 00 01 00 01 (65,537) and kept waiting for the header: check it against the limit first.',
       });
       decoder.resume();
       decoder.write(hex('00 01 00 01'));
@@ -143,7 +199,8 @@ describe('Task 3: a JSON header and a body', () => {
     it('rejects a size over the body limit as soon as the header is in, before any body byte', async () => {
       const decoder = new MessageDecoder({ maxBodySize: 1000 });
       const failed = nextEvent<[Error]>(decoder, 'error', {
-        message: 'your decoder read {"name":"big","size":1001} with maxBodySize 1000 and kept waiting for the body: check the size first.',
+        message:
+          'your decoder read {"name":"big","size":1001} with maxBodySize 1000 and kept waiting for the body: check the size first.',
       });
       decoder.resume();
       decoder.write(message('{"name":"big","size":1001}'));
@@ -157,9 +214,14 @@ describe('Task 3: a JSON header and a body', () => {
     });
 
     it('keeps the messages that came before a bad one', async () => {
-      const { messages, error } = await decode([Buffer.concat([message('{"name":"ok","size":2}', 'ok'), message('[]')])]);
+      const { messages, error } = await decode([
+        Buffer.concat([message('{"name":"ok","size":2}', 'ok'), message('[]')]),
+      ]);
       expectMessageError(error, 'BAD_HEADER', 'a second message whose header is []');
-      expect(messages.map((m) => m.header.name), 'the good message before it').toEqual(['ok']);
+      expect(
+        messages.map((m) => m.header.name),
+        'the good message before it',
+      ).toEqual(['ok']);
     });
 
     it('fails with TRUNCATED when the stream ends inside the body, naming the 3 missing bytes', async () => {

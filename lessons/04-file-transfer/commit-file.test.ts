@@ -32,9 +32,13 @@ async function recordSyncs(
   run: () => Promise<void>,
 ): Promise<Array<{ what: 'file' | 'folder'; finalExisted: boolean }>> {
   const calls: Array<{ what: 'file' | 'folder'; finalExisted: boolean }> = [];
-  const note = (fd: number): void => void calls.push({ what: fstatSync(fd).isDirectory() ? 'folder' : 'file', finalExisted: existsSync(finalPath) });
+  const note = (fd: number): void =>
+    void calls.push({ what: fstatSync(fd).isDirectory() ? 'folder' : 'file', finalExisted: existsSync(finalPath) });
   const probe = await open(someFile, 'r'); // any FileHandle, to reach their shared prototype
-  const handleProto = Object.getPrototypeOf(probe) as Record<'sync' | 'datasync', (this: { fd: number }) => Promise<void>>;
+  const handleProto = Object.getPrototypeOf(probe) as Record<
+    'sync' | 'datasync',
+    (this: { fd: number }) => Promise<void>
+  >;
   await probe.close();
   for (const method of ['sync', 'datasync'] as const) {
     const original = handleProto[method];
@@ -71,27 +75,37 @@ describe('Task 6: commit the file atomically, never replacing one', () => {
     const { root, tempPath, finalPath, content } = await staged();
     await committing(commitFile(tempPath, finalPath));
     expect(await readFile(finalPath, 'utf8'), 'the committed file').toBe(content);
-    expect(await readdir(root), 'the folder after the commit: only the final name, no temporary file').toEqual(['report.txt']);
+    expect(await readdir(root), 'the folder after the commit: only the final name, no temporary file').toEqual([
+      'report.txt',
+    ]);
   });
 
   it('refuses with code exists, and changes nothing, when the final name is taken', async () => {
     const { root, tempPath, finalPath } = await staged('new bytes');
     await writeFile(finalPath, 'precious old bytes');
     const before = await snapshotTree(root);
-    await expect(committing(commitFile(tempPath, finalPath)), "commitFile must reject with a TransferError with code 'exists'").rejects.toMatchObject({
+    await expect(
+      committing(commitFile(tempPath, finalPath)),
+      "commitFile must reject with a TransferError with code 'exists'",
+    ).rejects.toMatchObject({
       code: 'exists',
     });
     expect(await readFile(finalPath, 'utf8'), 'the existing file must never be replaced').toBe('precious old bytes');
-    expect(await snapshotTree(root), 'the folder must be as it was (the caller removes the temporary file)').toEqual(before);
+    expect(await snapshotTree(root), 'the folder must be as it was (the caller removes the temporary file)').toEqual(
+      before,
+    );
   });
 
-  it.skipIf(process.platform === 'win32')('does not write through a symlink that holds the final name, even a dangling one', async () => {
-    const { root, tempPath, finalPath } = await staged();
-    const elsewhere = join(root, '..', 'elsewhere.txt');
-    await symlink(elsewhere, finalPath);
-    await expect(committing(commitFile(tempPath, finalPath))).rejects.toMatchObject({ code: 'exists' });
-    expect(existsSync(elsewhere), 'a file appeared where the symlink points').toBe(false);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'does not write through a symlink that holds the final name, even a dangling one',
+    async () => {
+      const { root, tempPath, finalPath } = await staged();
+      const elsewhere = join(root, '..', 'elsewhere.txt');
+      await symlink(elsewhere, finalPath);
+      await expect(committing(commitFile(tempPath, finalPath))).rejects.toMatchObject({ code: 'exists' });
+      expect(existsSync(elsewhere), 'a file appeared where the symlink points').toBe(false);
+    },
+  );
 
   it('fsyncs the file before it has its name, and the folder after', async () => {
     const { tempPath, finalPath } = await staged();
@@ -104,7 +118,10 @@ describe('Task 6: commit the file atomically, never replacing one', () => {
     ).toBe(true);
     if (process.platform !== 'win32') {
       const folderSyncs = calls.filter((c) => c.what === 'folder');
-      expect(folderSyncs.length, 'commitFile must fsync the folder after naming the file (open the folder, then sync)').toBeGreaterThan(0);
+      expect(
+        folderSyncs.length,
+        'commitFile must fsync the folder after naming the file (open the folder, then sync)',
+      ).toBeGreaterThan(0);
       expect(folderSyncs.at(-1)!.finalExisted, 'the folder must be fsynced after the final name exists').toBe(true);
     }
   });

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ScriptedPeer, expectBytes, newSeed, readUntilEnd, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
+import {
+  ScriptedPeer,
+  expectBytes,
+  newSeed,
+  readUntilEnd,
+  standardChunkings,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { type BodyResult, copyBody } from './copy-body.ts';
 import { TransferError } from './protocol.ts';
 
@@ -55,7 +62,8 @@ async function failureOf(promise: Promise<BodyResult>, what: string): Promise<{ 
     ),
     { message: `copyBody neither failed nor resolved when ${what}; it must reject.` },
   );
-  if ('result' in outcome) throw new Error(`copyBody resolved with ${JSON.stringify(outcome.result)} when ${what}; it must reject`);
+  if ('result' in outcome)
+    throw new Error(`copyBody resolved with ${JSON.stringify(outcome.result)} when ${what}; it must reject`);
   return outcome.error;
 }
 
@@ -75,7 +83,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
       const dest = sink();
       const result = copyBody(source, body.length, dest.stream);
       void source.deliver(chunks, { end: true });
-      expect(await copied(result), `copyBody(source, 1000, dest), fed ${how}: the body is 1000 bytes; the 4 after it ("NEXT") are not part of it`).toStrictEqual({
+      expect(
+        await copied(result),
+        `copyBody(source, 1000, dest), fed ${how}: the body is 1000 bytes; the 4 after it ("NEXT") are not part of it`,
+      ).toStrictEqual({
         bytes: 1000,
         sha256: sha256(body),
       });
@@ -89,7 +100,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     const dest = sink();
     const result = copyBody(source, 5, dest.stream);
     void source.deliver([Buffer.from('helloNEXT')], { end: true });
-    expect(await copied(result), 'copyBody(source, 5, dest) fed "helloNEXT": 5 bytes, and the SHA-256 of "hello"').toStrictEqual({ bytes: 5, sha256: sha256(Buffer.from('hello')) });
+    expect(
+      await copied(result),
+      'copyBody(source, 5, dest) fed "helloNEXT": 5 bytes, and the SHA-256 of "hello"',
+    ).toStrictEqual({ bytes: 5, sha256: sha256(Buffer.from('hello')) });
     expectBytes(dest.bytes, 'hello', 'dest, which must get the 5 body bytes and nothing more');
     expectBytes(await restOf(source), 'NEXT', 'what the source holds after the 5 body bytes');
   });
@@ -99,7 +113,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     const dest = sink();
     await source.deliver([Buffer.from('NEXT')], { end: true });
     source.pause();
-    expect(await copied(copyBody(source, 0, dest.stream)), 'copyBody(source, 0, dest): 0 bytes, the SHA-256 of nothing, and no byte taken from the source').toStrictEqual({
+    expect(
+      await copied(copyBody(source, 0, dest.stream)),
+      'copyBody(source, 0, dest): 0 bytes, the SHA-256 of nothing, and no byte taken from the source',
+    ).toStrictEqual({
       bytes: 0,
       sha256: EMPTY_SHA256,
     });
@@ -112,7 +129,12 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     // waits for the verdict, so no 'data' and no 'end' will ever come.
     const source = new ScriptedPeer();
     const dest = sink();
-    expect(await copied(copyBody(source, 0, dest.stream), 'copyBody waited for data for a 0-byte body: with nothing to copy, end dest and resolve without reading the source.')).toStrictEqual({ bytes: 0, sha256: EMPTY_SHA256 });
+    expect(
+      await copied(
+        copyBody(source, 0, dest.stream),
+        'copyBody waited for data for a 0-byte body: with nothing to copy, end dest and resolve without reading the source.',
+      ),
+    ).toStrictEqual({ bytes: 0, sha256: EMPTY_SHA256 });
   });
 
   it('ends dest and resolves only once dest has finished', async () => {
@@ -152,7 +174,10 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
         peakLag = Math.max(peakLag, produced - dest.consumed);
       },
     });
-    const result = await copied(copyBody(source, total, dest.stream), 'copyBody did not finish copying 8 MiB into a slow dest');
+    const result = await copied(
+      copyBody(source, total, dest.stream),
+      'copyBody did not finish copying 8 MiB into a slow dest',
+    );
     expect(result).toStrictEqual({ bytes: total, sha256: sha256(bytes) });
     expectBytes(dest.bytes, bytes, 'the 8 MiB written to dest');
     expect(
@@ -195,8 +220,14 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
       error.code,
       `the source failed with a TransferError of code 'timeout' after 4 of 20 bytes, and copyBody rejected with code ${JSON.stringify(error.code)}: pass a TransferError on as it is (reject(err)); only other errors become 'short-body'`,
     ).toBe('timeout');
-    expect(error === timeout, "copyBody must reject with the very TransferError the source failed with, not a new one").toBe(true);
-    expect(dest.stream.writableEnded, 'a body cut off after 4 of 20 bytes must not end dest as if it were complete').toBe(false);
+    expect(
+      error === timeout,
+      'copyBody must reject with the very TransferError the source failed with, not a new one',
+    ).toBe(true);
+    expect(
+      dest.stream.writableEnded,
+      'a body cut off after 4 of 20 bytes must not end dest as if it were complete',
+    ).toBe(false);
     expect(dest.stream.destroyed, 'on failure copyBody leaves dest as it is (the caller destroys it)').toBe(false);
     expectBytes(dest.bytes, 'part', 'dest, which must hold only the 4 bytes that came before the error');
   });

@@ -33,7 +33,12 @@ export interface BodyResult {
  * `dest`'s error if writing fails.
  * On failure `dest` is left as it is: the caller destroys it.
  */
-export function copyBody(source: Readable, size: number, dest: Writable, hash: Hash = createHash('sha256')): Promise<BodyResult> {
+export function copyBody(
+  source: Readable,
+  size: number,
+  dest: Writable,
+  hash: Hash = createHash('sha256'),
+): Promise<BodyResult> {
   // TODO: on each 'data' chunk, take at most the bytes still missing,
   // hash.update() and dest.write() them. If write() returned false,
   // source.pause() until dest's 'drain'. At `size` bytes: remove your

@@ -14,7 +14,8 @@ function refusal(payload: Uint8Array): { code?: unknown; message: string } {
   } catch (error) {
     return error as { code?: unknown; message: string };
   }
-  const clip = (text: string): string => (text.length > 150 ? `${text.slice(0, 150)}… (${text.length} characters in all)` : text);
+  const clip = (text: string): string =>
+    text.length > 150 ? `${text.slice(0, 150)}… (${text.length} characters in all)` : text;
   throw new Error(
     `parseHeader accepted ${clip(JSON.stringify(Buffer.from(payload).toString()))} and returned ${clip(JSON.stringify(result))}; it must throw a TransferError with code 'bad-header'`,
   );
@@ -27,16 +28,26 @@ describe('Task 2: parse and check the header', () => {
   });
 
   it('ignores other members and copies nothing else from the network (not even "__proto__")', () => {
-    const payload = Buffer.from(`{"name":"a","size":1,"sha256":"${SHA_OF_HELLO}","admin":true,"__proto__":{"polluted":1}}`);
+    const payload = Buffer.from(
+      `{"name":"a","size":1,"sha256":"${SHA_OF_HELLO}","admin":true,"__proto__":{"polluted":1}}`,
+    );
     const header = parseHeader(payload) as unknown as Record<string, unknown>;
-    expect(Object.keys(header).sort(), 'the result must hold only name, size and sha256').toEqual(['name', 'sha256', 'size']);
-    expect(Object.getPrototypeOf(header), 'the result must be a plain object built by your code').toBe(Object.prototype);
+    expect(Object.keys(header).sort(), 'the result must hold only name, size and sha256').toEqual([
+      'name',
+      'sha256',
+      'size',
+    ]);
+    expect(Object.getPrototypeOf(header), 'the result must be a plain object built by your code').toBe(
+      Object.prototype,
+    );
     expect(header.polluted).toBeUndefined();
   });
 
   it('accepts a size of 0 and of Number.MAX_SAFE_INTEGER', () => {
     expect(parseHeader(json({ name: 'empty', size: 0, sha256: SHA_OF_HELLO })).size).toBe(0);
-    expect(parseHeader(json({ name: 'huge', size: Number.MAX_SAFE_INTEGER, sha256: SHA_OF_HELLO })).size).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseHeader(json({ name: 'huge', size: Number.MAX_SAFE_INTEGER, sha256: SHA_OF_HELLO })).size).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
   });
 
   it('accepts a name with non-ASCII characters (UTF-8 JSON)', () => {
@@ -65,7 +76,9 @@ describe('Task 2: parse and check the header', () => {
     [`a payload over ${MAX_HEADER_BYTES} bytes`, json({ ...good, pad: ' '.repeat(MAX_HEADER_BYTES) })],
   ])('refuses %s with code bad-header', (_what, payload) => {
     const error = refusal(payload);
-    expect(error.code, `the error must be a TransferError with code 'bad-header', but it was: ${error.message}`).toBe('bad-header');
+    expect(error.code, `the error must be a TransferError with code 'bad-header', but it was: ${error.message}`).toBe(
+      'bad-header',
+    );
     expect(error.message.length, 'the error must say what is wrong').toBeGreaterThan(10);
   });
 });

@@ -1,6 +1,13 @@
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ScriptedPeer, expectBytes, newSeed, readUntilEnd, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
+import {
+  ScriptedPeer,
+  expectBytes,
+  newSeed,
+  readUntilEnd,
+  standardChunkings,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { encodeFrame } from './frame.ts';
 import { readFrame } from './frame-then-body.ts';
 
@@ -9,7 +16,10 @@ const BODY = Buffer.from('BODY 0123456789');
 const WIRE = Buffer.concat([encodeFrame(HEADER), BODY]);
 
 /** Waits for readFrame, with a deadline that explains the likely mistake. */
-function frameFrom(promise: Promise<Buffer>, what = 'readFrame never resolved with the frame (does it keep the bytes of every chunk until the whole frame is in?)'): Promise<Buffer> {
+function frameFrom(
+  promise: Promise<Buffer>,
+  what = 'readFrame never resolved with the frame (does it keep the bytes of every chunk until the whole frame is in?)',
+): Promise<Buffer> {
   return withDeadline(promise, { message: what });
 }
 
@@ -29,7 +39,10 @@ async function failureOf(promise: Promise<Buffer>, what: string): Promise<Error>
     ),
     { message: `readFrame neither failed nor resolved when ${what}; it must reject.` },
   );
-  if ('payload' in outcome) throw new Error(`readFrame resolved with ${JSON.stringify(outcome.payload.toString())} when ${what}; it must reject`);
+  if ('payload' in outcome)
+    throw new Error(
+      `readFrame resolved with ${JSON.stringify(outcome.payload.toString())} when ${what}; it must reject`,
+    );
   return outcome.error;
 }
 
@@ -41,7 +54,11 @@ describe('Task 3: read one frame, keep the bytes after it', () => {
       const payload = readFrame(peer, 4096);
       void peer.deliver(chunks, { end: true });
       expectBytes(await frameFrom(payload), HEADER, 'the header payload');
-      expectBytes(await restOf(peer), BODY, 'the body bytes left in the stream after the frame (give them back with stream.unshift(rest))');
+      expectBytes(
+        await restOf(peer),
+        BODY,
+        'the body bytes left in the stream after the frame (give them back with stream.unshift(rest))',
+      );
     });
   }
 
@@ -69,7 +86,11 @@ describe('Task 3: read one frame, keep the bytes after it', () => {
     // The whole header and the whole body in one 'data' event, as loopback often does.
     void peer.deliver([WIRE], { end: true });
     expectBytes(await frameFrom(payload), HEADER, 'the header payload');
-    expectBytes(await restOf(peer), BODY, 'the body that came in the same chunk as the header (give it back with stream.unshift(rest))');
+    expectBytes(
+      await restOf(peer),
+      BODY,
+      'the body that came in the same chunk as the header (give it back with stream.unshift(rest))',
+    );
   });
 
   it('reads two frames in a row from one chunk (the stream is paused in between)', async () => {
@@ -77,8 +98,19 @@ describe('Task 3: read one frame, keep the bytes after it', () => {
     const first = readFrame(peer, 4096);
     void peer.deliver([Buffer.concat([encodeFrame('one'), encodeFrame('two'), Buffer.from('tail')])], { end: true });
     expectBytes(await frameFrom(first), 'one', 'the first frame');
-    expectBytes(await frameFrom(readFrame(peer, 4096), 'a second readFrame on the same stream never resolved: does it resume the paused stream?'), 'two', 'the second frame');
-    expectBytes(await restOf(peer), 'tail', 'the bytes after both frames (lost if readFrame leaves the stream flowing: pause it when you take the frame)');
+    expectBytes(
+      await frameFrom(
+        readFrame(peer, 4096),
+        'a second readFrame on the same stream never resolved: does it resume the paused stream?',
+      ),
+      'two',
+      'the second frame',
+    );
+    expectBytes(
+      await restOf(peer),
+      'tail',
+      'the bytes after both frames (lost if readFrame leaves the stream flowing: pause it when you take the frame)',
+    );
   });
 
   it('returns an empty payload for a 0-length frame', async () => {

@@ -107,7 +107,13 @@ export function parseVerdict(payload: Uint8Array): Verdict {
   const value = parseJsonObject(payload, 'verdict');
   if (value.ok === true) {
     const { name, size, sha256 } = value;
-    if (typeof name !== 'string' || !Number.isSafeInteger(size) || (size as number) < 0 || typeof sha256 !== 'string' || !HEX64.test(sha256)) {
+    if (
+      typeof name !== 'string' ||
+      !Number.isSafeInteger(size) ||
+      (size as number) < 0 ||
+      typeof sha256 !== 'string' ||
+      !HEX64.test(sha256)
+    ) {
       throw new Error(`the receiver's verdict is not valid: an ok verdict needs "name", "size" and "sha256"`);
     }
     return { ok: true, name, size: size as number, sha256 };
@@ -127,7 +133,9 @@ export function parseOffer(payload: Uint8Array, size: number): { ok: true; offse
   if (value.ok === true) {
     const { offset } = value;
     if (!Number.isSafeInteger(offset) || (offset as number) < 0 || (offset as number) > size) {
-      throw new Error(`the receiver offered to resume at ${JSON.stringify(offset)}, which is not a whole number from 0 to ${size}`);
+      throw new Error(
+        `the receiver offered to resume at ${JSON.stringify(offset)}, which is not a whole number from 0 to ${size}`,
+      );
     }
     return { ok: true, offset: offset as number };
   }
@@ -141,6 +149,7 @@ function parseJsonObject(payload: Uint8Array, what: string): Record<string, unkn
   } catch {
     throw new Error(`the receiver's ${what} is not UTF-8 JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the receiver's ${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`the receiver's ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }

@@ -3,7 +3,17 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytewise, expectBytes, randomChunks, readUntilEnd, snapshotTree, startProxy, useNetKit, useTempDirs, withDeadline } from '../../runner/kit/index.ts';
+import {
+  bytewise,
+  expectBytes,
+  randomChunks,
+  readUntilEnd,
+  snapshotTree,
+  startProxy,
+  useNetKit,
+  useTempDirs,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { takeFrame } from './frame.ts';
 import { MAX_VERDICT_BYTES, type Verdict, jsonFrame } from './protocol.ts';
 import { createReceiver } from './receiver.ts';
@@ -59,9 +69,15 @@ async function startReceiver({ quota = 64 * MiB, idleMs = 5_000 } = {}) {
 
 /** Reads the receiver's reply (one verdict frame, then the end) from `client`. */
 async function verdictFrom(client: Socket, ms = 5_000): Promise<Verdict> {
-  const reply = await readUntilEnd(client, { ms, message: "your receiver's verdict frame, followed by the end of the connection, never came" });
+  const reply = await readUntilEnd(client, {
+    ms,
+    message: "your receiver's verdict frame, followed by the end of the connection, never came",
+  });
   const frame = takeFrame(reply, MAX_VERDICT_BYTES);
-  if (!frame) throw new Error(`the receiver's reply is not one whole frame: ${reply.length} bytes, ${JSON.stringify(reply.toString())}`);
+  if (!frame)
+    throw new Error(
+      `the receiver's reply is not one whole frame: ${reply.length} bytes, ${JSON.stringify(reply.toString())}`,
+    );
   expect(frame.rest.length, 'bytes after the verdict frame').toBe(0);
   return JSON.parse(frame.payload.toString()) as Verdict;
 }
@@ -82,7 +98,9 @@ describe('Task 7: the receiver', () => {
     expect(verdict).toStrictEqual({ ok: true, name: 'hello.txt', size: body.length, sha256: sha256(body) });
     expect((await transfers.next('a transfer')).ok).toBe(true);
     expectBytes(await readFile(join(root, 'hello.txt')), body, 'the saved file');
-    expect(await readdir(root), 'the folder must hold the file and nothing else (no temporary file)').toEqual(['hello.txt']);
+    expect(await readdir(root), 'the folder must hold the file and nothing else (no temporary file)').toEqual([
+      'hello.txt',
+    ]);
   });
 
   it('saves a 0-byte file', async () => {
@@ -144,12 +162,17 @@ describe('Task 7: the receiver', () => {
     await writeFile(join(area, 'x'), 'a file next to the inbox, that ../x would replace');
     const before = await snapshotTree(area);
     const body = Buffer.from('what an attacker wants written');
-    expect(await send(port, header(name, body), body), `the verdict for the name ${JSON.stringify(name)}: refuse it with safeTarget, before anything touches the disk`).toMatchObject({
+    expect(
+      await send(port, header(name, body), body),
+      `the verdict for the name ${JSON.stringify(name)}: refuse it with safeTarget, before anything touches the disk`,
+    ).toMatchObject({
       ok: false,
       code: 'bad-name',
     });
     await transfers.next('a bad name');
-    expect(await snapshotTree(area), 'the test folder (the inbox and around it) must be exactly as before').toEqual(before);
+    expect(await snapshotTree(area), 'the test folder (the inbox and around it) must be exactly as before').toEqual(
+      before,
+    );
   });
 
   it('refuses a size over the quota at once: no body byte is needed, nothing is written', async () => {
@@ -167,9 +190,14 @@ describe('Task 7: the receiver', () => {
     const [a, b, c] = [pattern(600, 1), pattern(600, 2), pattern(400, 3)];
     expect(await send(port, header('a.bin', a), a)).toMatchObject({ ok: true });
     await transfers.next('the first transfer');
-    expect(await send(port, header('b.bin', b), b), '600 + 600 bytes do not fit a quota of 1000').toMatchObject({ ok: false, code: 'quota' });
+    expect(await send(port, header('b.bin', b), b), '600 + 600 bytes do not fit a quota of 1000').toMatchObject({
+      ok: false,
+      code: 'quota',
+    });
     await transfers.next('the second transfer');
-    expect(await send(port, header('c.bin', c), c), '600 + 400 bytes fit a quota of 1000 exactly').toMatchObject({ ok: true });
+    expect(await send(port, header('c.bin', c), c), '600 + 400 bytes fit a quota of 1000 exactly').toMatchObject({
+      ok: true,
+    });
   });
 
   it('gives back the quota of a transfer that failed', async () => {
@@ -178,7 +206,10 @@ describe('Task 7: the receiver', () => {
     const lie = header('a.bin', body, { sha256: sha256(Buffer.from('something else')) });
     expect(await send(port, lie, body)).toMatchObject({ ok: false, code: 'hash-mismatch' });
     await transfers.next('a transfer with the wrong hash');
-    expect(await send(port, header('a.bin', body), body), 'the failed transfer must not keep its 600 bytes of quota').toMatchObject({ ok: true });
+    expect(
+      await send(port, header('a.bin', body), body),
+      'the failed transfer must not keep its 600 bytes of quota',
+    ).toMatchObject({ ok: true });
   });
 
   it('never replaces an existing file', async () => {
@@ -195,7 +226,10 @@ describe('Task 7: the receiver', () => {
     const { root, port, transfers } = await startReceiver();
     await writeFile(join(root, 'taken.txt'), 'already here');
     // Only the header: the answer must not wait for a body it will not use.
-    expect(await send(port, jsonFrame({ name: 'taken.txt', size: 1000, sha256: 'b'.repeat(64) }))).toMatchObject({ ok: false, code: 'exists' });
+    expect(await send(port, jsonFrame({ name: 'taken.txt', size: 1000, sha256: 'b'.repeat(64) }))).toMatchObject({
+      ok: false,
+      code: 'exists',
+    });
     await transfers.next('a transfer to a name that exists');
     expect(await readdir(root)).toEqual(['taken.txt']);
   });
@@ -203,9 +237,15 @@ describe('Task 7: the receiver', () => {
   it('refuses a header that is not JSON, and a header frame over the limit', async () => {
     const { area, port, transfers } = await startReceiver();
     const before = await snapshotTree(area);
-    expect(await send(port, jsonFrame({}).subarray(0, 4), Buffer.from('{}'), Buffer.from('rest'))).toMatchObject({ ok: false, code: 'bad-header' });
+    expect(await send(port, jsonFrame({}).subarray(0, 4), Buffer.from('{}'), Buffer.from('rest'))).toMatchObject({
+      ok: false,
+      code: 'bad-header',
+    });
     await transfers.next('a header that is not a valid header');
-    expect(await send(port, Buffer.of(0xff, 0xff, 0xff, 0xff)), 'a 4 GiB header frame').toMatchObject({ ok: false, code: 'bad-header' });
+    expect(await send(port, Buffer.of(0xff, 0xff, 0xff, 0xff)), 'a 4 GiB header frame').toMatchObject({
+      ok: false,
+      code: 'bad-header',
+    });
     await transfers.next('a header frame of 4 GiB');
     expect(await snapshotTree(area)).toEqual(before);
   });
@@ -240,7 +280,9 @@ describe('Task 7: the receiver', () => {
     expect(await readdir(root), 'a cut transfer must leave no file and no temporary file').toEqual([]);
 
     const next = Buffer.from('still serving');
-    expect(await send(port, header('next.txt', next), next), 'the receiver must still serve after a cut').toMatchObject({ ok: true });
+    expect(await send(port, header('next.txt', next), next), 'the receiver must still serve after a cut').toMatchObject(
+      { ok: true },
+    );
   });
 
   it('drops a sender that goes silent mid-body, and removes its temporary file', async () => {
@@ -269,7 +311,10 @@ describe('Task 7: the receiver', () => {
     cb.write(b.subarray(0, 100_000));
     ca.write(a.subarray(150_000));
     cb.write(b.subarray(100_000));
-    expect(await verdicts).toMatchObject([{ ok: true, name: 'a.bin' }, { ok: true, name: 'b.bin' }]);
+    expect(await verdicts).toMatchObject([
+      { ok: true, name: 'a.bin' },
+      { ok: true, name: 'b.bin' },
+    ]);
     await transfers.next('the first of two transfers');
     await transfers.next('the second of two transfers');
     expectBytes(await readFile(join(root, 'a.bin')), a, 'a.bin');
@@ -301,12 +346,17 @@ describe('Task 7: the receiver', () => {
     const local = join(area, 'local.bin');
     await writeFile(local, body);
     const proxy = await startProxy(kit, port, { toServer: { chunker: (bytes) => randomChunks(bytes, 4, 4096) } });
-    const verdict = await withDeadline(sendFile(await kit.connect(proxy.port), local, 'shared.bin'), { ms: 5_000, message: 'sendFile never finished' });
+    const verdict = await withDeadline(sendFile(await kit.connect(proxy.port), local, 'shared.bin'), {
+      ms: 5_000,
+      message: 'sendFile never finished',
+    });
     expect(verdict).toStrictEqual({ ok: true, name: 'shared.bin', size: body.length, sha256: sha256(body) });
     await transfers.next('a transfer from sendFile');
     expectBytes(await readFile(join(root, 'shared.bin')), body, 'the saved file');
 
-    const again = await withDeadline(sendFile(await kit.connect(port), local, 'shared.bin'), { message: 'sendFile never finished' });
+    const again = await withDeadline(sendFile(await kit.connect(port), local, 'shared.bin'), {
+      message: 'sendFile never finished',
+    });
     expect(again, 'sending the same name twice').toMatchObject({ ok: false, code: 'exists' });
   });
 });

@@ -3,7 +3,16 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ScriptedPeer, expectBytes, readExactly, snapshotTree, startProxy, useNetKit, useTempDirs, withDeadline } from '../../runner/kit/index.ts';
+import {
+  ScriptedPeer,
+  expectBytes,
+  readExactly,
+  snapshotTree,
+  startProxy,
+  useNetKit,
+  useTempDirs,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { takeFrame } from './frame.ts';
 import { type Header, type Verdict, jsonFrame } from './protocol.ts';
 import { createResumableReceiver, sendResumable } from './resume.ts';
@@ -55,7 +64,9 @@ async function startReceiver({ quota = 64 * MiB } = {}) {
 
 /** Reads one frame from a real socket and parses its JSON. */
 async function jsonFrameFrom(socket: Socket, what: string): Promise<Record<string, unknown>> {
-  const length = (await readExactly(socket, 4, { ms: 5_000, message: `the receiver never sent ${what}` })).readUInt32BE(0);
+  const length = (await readExactly(socket, 4, { ms: 5_000, message: `the receiver never sent ${what}` })).readUInt32BE(
+    0,
+  );
   const payload = await readExactly(socket, length, { ms: 5_000, message: `the receiver sent only part of ${what}` });
   return JSON.parse(payload.toString()) as Record<string, unknown>;
 }
@@ -100,8 +111,14 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
   it('sendResumable sends only the bytes from the offset the receiver offers', async () => {
     const bytes = pattern(5000);
     const fake = fakeReceiver(() => ({ ok: true, offset: 1000 }));
-    const verdict = await withDeadline(sendResumable(fake.peer, await fileWith(bytes)), { message: 'sendResumable never finished' });
-    expect(fake.header(), 'the header: the same as in task 4').toStrictEqual({ name: 'data.bin', size: 5000, sha256: sha256(bytes) });
+    const verdict = await withDeadline(sendResumable(fake.peer, await fileWith(bytes)), {
+      message: 'sendResumable never finished',
+    });
+    expect(fake.header(), 'the header: the same as in task 4').toStrictEqual({
+      name: 'data.bin',
+      size: 5000,
+      sha256: sha256(bytes),
+    });
     expectBytes(fake.body(), bytes.subarray(1000), 'the body sent after an offer of offset 1000 (bytes 1000 to 4999)');
     expect(verdict).toMatchObject({ ok: true, size: 5000 });
   });
@@ -109,20 +126,28 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
   it('sendResumable returns a refusal that comes instead of an offer, and sends no body', async () => {
     const refusal = { ok: false, code: 'exists', message: 'already there' };
     const fake = fakeReceiver(() => refusal);
-    const verdict = await withDeadline(sendResumable(fake.peer, await fileWith(pattern(5000))), { message: 'sendResumable never finished' });
+    const verdict = await withDeadline(sendResumable(fake.peer, await fileWith(pattern(5000))), {
+      message: 'sendResumable never finished',
+    });
     expect(verdict).toStrictEqual(refusal);
     expect(fake.body().length, 'body bytes sent after a refusal').toBe(0);
   });
 
   it('sendResumable refuses an offer past the end of the file, and sends no body', async () => {
     const fake = fakeReceiver((h) => ({ ok: true, offset: h.size + 1 }));
-    const error = await withDeadline(sendResumable(fake.peer, await fileWith(pattern(100))), { message: 'sendResumable neither failed nor finished' }).then(
+    const error = await withDeadline(sendResumable(fake.peer, await fileWith(pattern(100))), {
+      message: 'sendResumable neither failed nor finished',
+    }).then(
       (verdict) => {
-        throw new Error(`sendResumable resolved with ${JSON.stringify(verdict)} after an offer past the end of the file; it must reject`);
+        throw new Error(
+          `sendResumable resolved with ${JSON.stringify(verdict)} after an offer past the end of the file; it must reject`,
+        );
       },
       (e: Error) => e,
     );
-    expect(fake.header(), `sendResumable must send the header first (it failed with: ${error.message})`).toMatchObject({ size: 100 });
+    expect(fake.header(), `sendResumable must send the header first (it failed with: ${error.message})`).toMatchObject({
+      size: 100,
+    });
     expect(fake.body().length, 'body bytes sent after an impossible offer').toBe(0);
   });
 
@@ -131,7 +156,10 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
     const body = pattern(10_000);
     const client = await kit.connect(port);
     client.write(header('new.bin', body));
-    expect(await jsonFrameFrom(client, 'the offer frame'), 'the offer for a file never seen before').toStrictEqual({ ok: true, offset: 0 });
+    expect(await jsonFrameFrom(client, 'the offer frame'), 'the offer for a file never seen before').toStrictEqual({
+      ok: true,
+      offset: 0,
+    });
     client.write(body);
     expect(await jsonFrameFrom(client, 'the verdict frame')).toMatchObject({ ok: true, name: 'new.bin', size: 10_000 });
     await transfers.next('a new file');
@@ -147,7 +175,11 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
     const part = `.${sha256(bytes)}.part`;
 
     const cutting = await startProxy(kit, port, { toServer: { cutAfter: head.length + MiB } });
-    await expect(withDeadline(sendResumable(await kit.connect(cutting.port), local), { message: 'sendResumable did not fail when the connection was cut' })).rejects.toThrow();
+    await expect(
+      withDeadline(sendResumable(await kit.connect(cutting.port), local), {
+        message: 'sendResumable did not fail when the connection was cut',
+      }),
+    ).rejects.toThrow();
     expect(await transfers.next('a connection cut halfway')).toMatchObject({ ok: false });
     expect(await readdir(root), `the receiver must keep the bytes it got in ${part}`).toEqual([part]);
     const kept = (await stat(join(root, part))).size;
@@ -163,10 +195,16 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
         },
       },
     });
-    const verdict = await withDeadline(sendResumable(await kit.connect(counting.port), local), { ms: 5_000, message: 'the resumed transfer never finished' });
+    const verdict = await withDeadline(sendResumable(await kit.connect(counting.port), local), {
+      ms: 5_000,
+      message: 'the resumed transfer never finished',
+    });
     expect(verdict).toMatchObject({ ok: true, name: 'video.bin', size: bytes.length });
     await transfers.next('the resumed transfer');
-    expect(sentToReceiver, `the second attempt must send the header and only the ${bytes.length - kept} bytes missing`).toBe(head.length + bytes.length - kept);
+    expect(
+      sentToReceiver,
+      `the second attempt must send the header and only the ${bytes.length - kept} bytes missing`,
+    ).toBe(head.length + bytes.length - kept);
     expectBytes(await readFile(join(root, 'video.bin')), bytes, 'the file put together from two attempts');
     expect(await readdir(root), 'after the commit the .part file is gone').toEqual(['video.bin']);
   });
@@ -180,12 +218,19 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
     await writeFile(partPath, corrupt);
     const local = await fileWith(bytes, 'doc.bin');
 
-    const first = await withDeadline(sendResumable(await kit.connect(port), local), { message: 'sendResumable never finished' });
-    expect(first, 'the whole-file hash must catch the bad byte in the old part').toMatchObject({ ok: false, code: 'hash-mismatch' });
+    const first = await withDeadline(sendResumable(await kit.connect(port), local), {
+      message: 'sendResumable never finished',
+    });
+    expect(first, 'the whole-file hash must catch the bad byte in the old part').toMatchObject({
+      ok: false,
+      code: 'hash-mismatch',
+    });
     await transfers.next('a transfer with a corrupt .part');
     expect(await readdir(root), 'nothing committed, and the bad .part deleted').toEqual([]);
 
-    const second = await withDeadline(sendResumable(await kit.connect(port), local), { message: 'sendResumable never finished' });
+    const second = await withDeadline(sendResumable(await kit.connect(port), local), {
+      message: 'sendResumable never finished',
+    });
     expect(second).toMatchObject({ ok: true });
     await transfers.next('a fresh transfer');
     expectBytes(await readFile(join(root, 'doc.bin')), bytes, 'the saved file');
@@ -213,7 +258,10 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
 
     const second = await kit.connect(port);
     second.write(header('twice.bin', bytes));
-    expect(await jsonFrameFrom(second, 'the answer to the second connection')).toMatchObject({ ok: false, code: 'busy' });
+    expect(await jsonFrameFrom(second, 'the answer to the second connection')).toMatchObject({
+      ok: false,
+      code: 'busy',
+    });
     await transfers.next('the refused second connection');
 
     first.write(bytes);
@@ -232,7 +280,10 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
 
   it('resumes (and sends) a 0-byte file', async () => {
     const { root, port, transfers } = await startReceiver();
-    const verdict = await withDeadline(sendResumable(await kit.connect(port), await fileWith(Buffer.alloc(0), 'empty')), { message: 'sendResumable never finished' });
+    const verdict = await withDeadline(
+      sendResumable(await kit.connect(port), await fileWith(Buffer.alloc(0), 'empty')),
+      { message: 'sendResumable never finished' },
+    );
     expect(verdict).toMatchObject({ ok: true, size: 0 });
     await transfers.next('a 0-byte transfer');
     expect(await readdir(root)).toEqual(['empty']);

@@ -35,7 +35,11 @@ export function createResumableReceiver(options: ReceiverOptions): Server {
  * with createReadStream({ start: N }). Resolves with the verdict, or with
  * the refusal the receiver sent instead of an offer; closes the connection.
  */
-export async function sendResumable(socket: Duplex, filePath: string, name: string = basename(filePath)): Promise<Verdict> {
+export async function sendResumable(
+  socket: Duplex,
+  filePath: string,
+  name: string = basename(filePath),
+): Promise<Verdict> {
   // TODO: like sendFile, but wait for the answer to the header first:
   // parseOffer(await readFrame(...), size) from protocol.ts. A refusal is
   // returned as it is; otherwise pipe bytes offset..size-1, then read the verdict.

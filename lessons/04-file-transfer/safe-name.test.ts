@@ -13,7 +13,9 @@ function refusal(root: string, name: string): { code?: unknown; message: string 
   } catch (error) {
     return error as { code?: unknown; message: string };
   }
-  throw new Error(`safeTarget accepted the name ${show(name)} and returned ${show(result)}; it must throw a TransferError with code 'bad-name'`);
+  throw new Error(
+    `safeTarget accepted the name ${show(name)} and returned ${show(result)}; it must throw a TransferError with code 'bad-name'`,
+  );
 }
 
 /** A name as a test title shows it: JSON, with long runs shortened. */
@@ -54,24 +56,35 @@ describe('Task 1: a name from the network is only a name', () => {
     expect(safeTarget(root, 'report.pdf'), 'the path for "report.pdf" in /srv/inbox').toBe(resolve(root, 'report.pdf'));
   });
 
-  it.each([
-    ['résumé final.txt', 'accents and a space'],
-    ['数据.csv', 'Chinese characters'],
-    ['a'.repeat(255), 'exactly 255 bytes'],
-    [`${'é'.repeat(127)}a`, '255 bytes of UTF-8 in 128 characters'],
-    ['photo (1).jpeg', 'brackets'],
-    ['v1.2.3-final_draft.tar.gz', 'several dots, dashes and underscores'],
-  ].map(([name, what]) => [show(name!), what, name!]))('accepts %s (%s)', (_shown, _what, name) => {
+  it.each(
+    [
+      ['résumé final.txt', 'accents and a space'],
+      ['数据.csv', 'Chinese characters'],
+      ['a'.repeat(255), 'exactly 255 bytes'],
+      [`${'é'.repeat(127)}a`, '255 bytes of UTF-8 in 128 characters'],
+      ['photo (1).jpeg', 'brackets'],
+      ['v1.2.3-final_draft.tar.gz', 'several dots, dashes and underscores'],
+    ].map(([name, what]) => [show(name!), what, name!]),
+  )('accepts %s (%s)', (_shown, _what, name) => {
     const root = resolve('/srv/inbox');
     const target = safeTarget(root, name);
-    expect(relative(root, target), `the path for ${JSON.stringify(name)} must be the name itself, straight inside the root`).toBe(name);
+    expect(
+      relative(root, target),
+      `the path for ${JSON.stringify(name)} must be the name itself, straight inside the root`,
+    ).toBe(name);
   });
 
-  it.each(refused.map(([name, why]) => [show(name), why, name]))('refuses %s with code bad-name (it %s)', (_shown, _why, name) => {
-    const error = refusal('/srv/inbox', name);
-    expect(error.code, `the error for ${show(name)} must be a TransferError with code 'bad-name', but it was: ${error.message}`).toBe('bad-name');
-    expect(error.message.length, 'the error must say why the name is refused').toBeGreaterThan(10);
-  });
+  it.each(refused.map(([name, why]) => [show(name), why, name]))(
+    'refuses %s with code bad-name (it %s)',
+    (_shown, _why, name) => {
+      const error = refusal('/srv/inbox', name);
+      expect(
+        error.code,
+        `the error for ${show(name)} must be a TransferError with code 'bad-name', but it was: ${error.message}`,
+      ).toBe('bad-name');
+      expect(error.message.length, 'the error must say why the name is refused').toBeGreaterThan(10);
+    },
+  );
 
   it('never creates or changes anything on disk, even when refusing', async () => {
     const area = await tempDir();

@@ -129,7 +129,11 @@ describe('Task 4: the sender', () => {
     const path = await fileWith(Buffer.from('hello'), 'hello.txt');
     const peer = new FakeReceiver();
     const verdict = await sent(sendFile(peer, path));
-    expect(peer.header, 'the header your sender sent').toStrictEqual({ name: 'hello.txt', size: 5, sha256: sha256(Buffer.from('hello')) });
+    expect(peer.header, 'the header your sender sent').toStrictEqual({
+      name: 'hello.txt',
+      size: 5,
+      sha256: sha256(Buffer.from('hello')),
+    });
     expectBytes(Buffer.concat(peer.received).subarray(-5), 'hello', 'the body after the header');
     expect(peer.bodyBytes, 'body bytes sent after the header').toBe(5);
     expect(verdict, "sendFile must resolve with the receiver's verdict").toStrictEqual({
@@ -151,7 +155,11 @@ describe('Task 4: the sender', () => {
     const path = await fileWith(Buffer.alloc(0), 'empty');
     const peer = new FakeReceiver();
     const verdict = await sent(sendFile(peer, path));
-    expect(peer.header).toStrictEqual({ name: 'empty', size: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' });
+    expect(peer.header).toStrictEqual({
+      name: 'empty',
+      size: 0,
+      sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    });
     expect(verdict.ok).toBe(true);
   });
 
@@ -166,7 +174,10 @@ describe('Task 4: the sender', () => {
   it('streams 8 MiB to a slow receiver without queuing more than 2 MiB (backpressure)', async () => {
     const bytes = pattern(8 * 1024 * 1024);
     const peer = new FakeReceiver({ slow: true });
-    const verdict = await sent(sendFile(peer, await fileWith(bytes)), 'sendFile did not finish sending 8 MiB to a slow receiver');
+    const verdict = await sent(
+      sendFile(peer, await fileWith(bytes)),
+      'sendFile did not finish sending 8 MiB to a slow receiver',
+    );
     expectBytes(peer.bodyBuffer, bytes, 'the 8 MiB body received');
     expect(verdict.ok).toBe(true);
     expect(
@@ -180,7 +191,10 @@ describe('Task 4: the sender', () => {
     const peer = new FakeReceiver({ refuse: refusal });
     const verdict = await sent(sendFile(peer, await fileWith(pattern(8 * 1024 * 1024))));
     expect(verdict, 'sendFile must resolve with the refusal').toStrictEqual(refusal);
-    expect(peer.bodyBytes, `your sender sent ${peer.bodyBytes} body bytes after the receiver had refused (the limit here is 4 MiB): stop sending once the verdict is in`).toBeLessThan(4 * 1024 * 1024);
+    expect(
+      peer.bodyBytes,
+      `your sender sent ${peer.bodyBytes} body bytes after the receiver had refused (the limit here is 4 MiB): stop sending once the verdict is in`,
+    ).toBeLessThan(4 * 1024 * 1024);
   });
 
   it('closes the connection when it is done', async () => {
@@ -191,7 +205,10 @@ describe('Task 4: the sender', () => {
 
   it('reads a verdict that arrives one byte at a time', async () => {
     const peer = new FakeReceiver({ dribble: true });
-    const verdict = await sent(sendFile(peer, await fileWith(Buffer.from('slowly'), 'slow.txt')), 'sendFile never put the verdict together');
+    const verdict = await sent(
+      sendFile(peer, await fileWith(Buffer.from('slowly'), 'slow.txt')),
+      'sendFile never put the verdict together',
+    );
     expect(verdict).toMatchObject({ ok: true, name: 'slow.txt', size: 6 });
   });
 
@@ -205,7 +222,9 @@ describe('Task 4: the sender', () => {
       ),
       { message: 'sendFile neither failed nor resolved after the receiver hung up without a verdict' },
     );
-    expect(peer.bodyBytes, `sendFile must first send the header and the whole body (it failed with: ${failure})`).toBe(4);
+    expect(peer.bodyBytes, `sendFile must first send the header and the whole body (it failed with: ${failure})`).toBe(
+      4,
+    );
     expect(outcome, 'with no verdict, sendFile must reject').toBe('rejected');
   });
 

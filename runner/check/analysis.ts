@@ -24,7 +24,14 @@ const { root } = workerData as { root: string };
 const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
 const options: ts.CompilerOptions = configPath
   ? ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, root).options
-  : { strict: true, noEmit: true, allowImportingTsExtensions: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: ['node'] };
+  : {
+      strict: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ['node'],
+    };
 
 // The module format is forced to ESM: a submission outside the workbook has
 // no package.json saying "type": "module", and TypeScript would otherwise
@@ -67,14 +74,28 @@ function typeErrors(file: string): Diagnostic[] {
   return service.getSemanticDiagnostics(file).flatMap((d) => {
     if (!d.file || d.start === undefined) return [];
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return [{ file: d.file.fileName, line: line + 1, column: character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, '\n'), frame: frame(d.file.text, line + 1, character + 1) }];
+    return [
+      {
+        file: d.file.fileName,
+        line: line + 1,
+        column: character + 1,
+        message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+        frame: frame(d.file.text, line + 1, character + 1),
+      },
+    ];
   });
 }
 
 function reviewNotes(file: string): Diagnostic[] {
   const text = readFileSync(file, 'utf8');
   const source = project.createSourceFile(file, text, { overwrite: true });
-  return reviewSource(source).map((n) => ({ file, line: n.line, column: n.column, message: n.message, frame: frame(text, n.line, n.column) }));
+  return reviewSource(source).map((n) => ({
+    file,
+    line: n.line,
+    column: n.column,
+    message: n.message,
+    frame: frame(text, n.line, n.column),
+  }));
 }
 
 function frame(text: string, line: number, column: number): string {

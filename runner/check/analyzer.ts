@@ -17,7 +17,9 @@ export interface Analysis {
   notes: Diagnostic[];
 }
 
-const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts'].map((f) => readFileSync(new URL(f, import.meta.url))).join('');
+const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts']
+  .map((f) => readFileSync(new URL(f, import.meta.url)))
+  .join('');
 
 export class Analyzer {
   #worker: Worker | undefined;
@@ -77,7 +79,9 @@ export class Analyzer {
       // The analysis code is part of the key: new rules make old results stale.
       const hash = createHash('sha256').update(ANALYSIS_CODE);
       for (const dir of [...new Set(files.map(dirname))].sort()) {
-        for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
+        for (const name of readdirSync(dir)
+          .filter((n) => n.endsWith('.ts'))
+          .sort()) {
           hash.update(name).update(readFileSync(join(dir, name)));
         }
       }

@@ -15,7 +15,12 @@ export function explain(error: TestError): string {
   const message = stripVTControlCharacters(String(error.message ?? error)).trim();
   // An unwritten starter fails each test in its own way (a wrong type, an
   // empty list, a thrown error): what the learner needs is the TODO itself.
-  const sources = [message, error.actual === undefined ? '' : show(error.actual), String(error.stack ?? ''), String(error.cause?.message ?? '')];
+  const sources = [
+    message,
+    error.actual === undefined ? '' : show(error.actual),
+    String(error.stack ?? ''),
+    String(error.cause?.message ?? ''),
+  ];
   const todo = firstMatch(TODO, sources) ?? firstMatch(LOOSE_TODO, sources);
   if (todo) return `${todo}\n(This part is not written yet.)`;
   const timeout = TIMEOUT.exec(message) ?? HOOK_TIMEOUT.exec(message);
@@ -30,7 +35,10 @@ export function explain(error: TestError): string {
   if (/ECONNREFUSED/.test(message)) {
     return `${message}\n(ECONNREFUSED: nothing was listening on that port. A client socket that fails to connect needs an 'error' listener; a server must be listening before clients connect.)`;
   }
-  const name = error.name && !['Error', 'AssertionError', 'DeadlineError', 'BytesMismatchError'].includes(error.name) ? `${error.name}: ` : '';
+  const name =
+    error.name && !['Error', 'AssertionError', 'DeadlineError', 'BytesMismatchError'].includes(error.name)
+      ? `${error.name}: `
+      : '';
   return name + message;
 }
 
@@ -48,8 +56,10 @@ function explainAssertion(message: string, error: TestError): string {
   const trivial = (v: unknown): boolean => v === undefined || typeof v === 'boolean' || v === 'true' || v === 'false';
   const resolved = /^promise resolved "(.*)" instead of rejecting/s.exec(matcher);
   if (resolved) {
-    lines.push(`the promise resolved${resolved[1] === 'undefined' ? '' : ` with ${clip(resolved[1]!, 120)}`}, but this test expects it to reject (fail with an error)`);
-    return lines.filter((l, i) => i > 0 || sentence).join('\n');
+    lines.push(
+      `the promise resolved${resolved[1] === 'undefined' ? '' : ` with ${clip(resolved[1]!, 120)}`}, but this test expects it to reject (fail with an error)`,
+    );
+    return lines.filter((_line, i) => i > 0 || sentence).join('\n');
   }
   const comparison = /^expected (.+?) to be (greater|less) than (or equal to )?(.+)$/.exec(firstLine(matcher));
   if (comparison) {
@@ -61,8 +71,12 @@ function explainAssertion(message: string, error: TestError): string {
   if (thrown) {
     // e.g. rejects.toThrow(RangeError) when the code timed out or hit its TODO.
     lines.push(`instead, this happened: ${thrown}`);
-  } else if (!(sentence && trivial(error.expected) && trivial(error.actual)) && (error.expected !== undefined || error.actual !== undefined)) {
-    if (sentence && !/^expected .* to (deeply )?(equal|be|strictly equal)/.test(matcher)) lines.push(clip(firstLine(matcher)));
+  } else if (
+    !(sentence && trivial(error.expected) && trivial(error.actual)) &&
+    (error.expected !== undefined || error.actual !== undefined)
+  ) {
+    if (sentence && !/^expected .* to (deeply )?(equal|be|strictly equal)/.test(matcher))
+      lines.push(clip(firstLine(matcher)));
     if (error.expected !== undefined) lines.push(`expected: ${clip(show(error.expected))}`);
     if (error.actual !== undefined) lines.push(`received: ${clip(show(error.actual))}`);
   }
@@ -92,7 +106,7 @@ export function explainUnhandled(errors: TestError[], dir: string, root: string)
     const where = whereInside(error, dir, root);
     const message = explain(error);
     const why = /write after end|ERR_STREAM_WRITE_AFTER_END|EPIPE/.test(message)
-      ? "\n(Nothing can be written after end(). When the other side ends, Node ends your side too, unless the socket was created with allowHalfOpen: true.)"
+      ? '\n(Nothing can be written after end(). When the other side ends, Node ends your side too, unless the socket was created with allowHalfOpen: true.)'
       : '';
     const text = `${kind}${during}:\n${message}${why}${where ? `\n(at ${where})` : ''}`;
     counts.set(text, (counts.get(text) ?? 0) + 1);

@@ -16,7 +16,10 @@ export function formatResult(result: ExerciseResult): string {
     lines.push(`${mark.fail} ${style.bold(head)}${count}`);
   }
   if (result.syntaxError) {
-    lines.push('', indent(`${style.red('Syntax error')} in ${location(result.syntaxError)}: ${result.syntaxError.message}`, '  '));
+    lines.push(
+      '',
+      indent(`${style.red('Syntax error')} in ${location(result.syntaxError)}: ${result.syntaxError.message}`, '  '),
+    );
     if (result.syntaxError.frame) lines.push(indent(result.syntaxError.frame, '  '));
     lines.push(indent('Fix it; the tests run once the file parses.', '  '));
   }
@@ -32,7 +35,9 @@ export function formatResult(result: ExerciseResult): string {
  */
 export function formatNextSteps(result: ExerciseResult, { watching }: { watching: boolean }): string {
   const { exercise } = result;
-  const again = watching ? 'then save your file to re-check' : `then run ${style.cyan(`npx workbook check ${exercise.name}`)} again (or ${style.cyan('npm start')} to re-check on every save)`;
+  const again = watching
+    ? 'then save your file to re-check'
+    : `then run ${style.cyan(`npx workbook check ${exercise.name}`)} again (or ${style.cyan('npm start')} to re-check on every save)`;
   return [
     `  Next: read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, ${again}.`,
     `  Stuck? ${style.cyan(`npx workbook hint ${exercise.name}`)}`,
@@ -41,7 +46,10 @@ export function formatNextSteps(result: ExerciseResult, { watching }: { watching
 
 /** Type errors and review notes, as warnings: at most five of each, each with its source line. */
 export function formatWarnings(types: Diagnostic[], notes: Diagnostic[]): string[] {
-  return [...formatDiagnostics(types, 'Type error (a warning: tests still run)', 'type errors'), ...formatDiagnostics(notes, 'Review note (the tests cannot catch this)', 'review notes')];
+  return [
+    ...formatDiagnostics(types, 'Type error (a warning: tests still run)', 'type errors'),
+    ...formatDiagnostics(notes, 'Review note (the tests cannot catch this)', 'review notes'),
+  ];
 }
 
 function formatDiagnostics(diagnostics: Diagnostic[], label: string, plural: string): string[] {
@@ -68,18 +76,21 @@ function formatTests(tests: TestVerdict[]): string[] {
   }
   if (tests.some((t) => t.status === 'pass')) {
     lines.push('');
-    for (const test of tests.filter((t) => t.status === 'pass')) lines.push(`  ${mark.pass} ${style.dim(`Task ${test.task ?? '?'}`)} ${test.name}`);
+    for (const test of tests.filter((t) => t.status === 'pass'))
+      lines.push(`  ${mark.pass} ${style.dim(`Task ${test.task ?? '?'}`)} ${test.name}`);
   }
   for (const group of groups.values()) {
     const first = group[0]!;
     lines.push('');
     const shownTests = group.length > 6 ? group.slice(0, 4) : group;
     for (const test of shownTests) lines.push(`  ${mark.fail} ${style.dim(`Task ${test.task ?? '?'}`)} ${test.name}`);
-    if (shownTests.length < group.length) lines.push(`  ${mark.fail} … and ${group.length - shownTests.length} more tests, failing the same way`);
+    if (shownTests.length < group.length)
+      lines.push(`  ${mark.fail} … and ${group.length - shownTests.length} more tests, failing the same way`);
     if (first.message) lines.push(indent(first.message, '      '));
     const where = group.find((t) => t.where)?.where;
     if (where) lines.push(style.dim(`      at ${where}`));
-    if (first.output.trim()) lines.push(style.dim('      your code printed:'), indent(clipOutput(first.output), '        '));
+    if (first.output.trim())
+      lines.push(style.dim('      your code printed:'), indent(clipOutput(first.output), '        '));
   }
   return lines;
 }
@@ -90,5 +101,7 @@ function location(d: Diagnostic): string {
 
 function clipOutput(text: string, maxLines = 10): string {
   const lines = text.trimEnd().split('\n');
-  return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n') : lines.join('\n');
+  return lines.length > maxLines
+    ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n')
+    : lines.join('\n');
 }

@@ -16,7 +16,9 @@ const OUTPUT_LIMIT = 500; // exercism truncates a test's output at 500 character
 export function toResultsJson(results: ExerciseResult[]): ResultsJson {
   const status = worst(results.map((r) => r.status));
   const problems = results.flatMap((r) => [
-    ...(r.syntaxError ? [`${r.syntaxError.file}:${r.syntaxError.line}:${r.syntaxError.column}: ${r.syntaxError.message}`] : []),
+    ...(r.syntaxError
+      ? [`${r.syntaxError.file}:${r.syntaxError.line}:${r.syntaxError.column}: ${r.syntaxError.message}`]
+      : []),
     ...r.errors,
   ]);
   const json: ResultsJson = {
@@ -38,5 +40,7 @@ export function toResultsJson(results: ExerciseResult[]): ResultsJson {
 }
 
 function truncate(text: string): string {
-  return text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT - 50)}\n[output truncated at ${OUTPUT_LIMIT} characters]` : text;
+  return text.length > OUTPUT_LIMIT
+    ? `${text.slice(0, OUTPUT_LIMIT - 50)}\n[output truncated at ${OUTPUT_LIMIT} characters]`
+    : text;
 }

@@ -65,11 +65,23 @@ export class CheckSession {
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable, files) : { modules: [], unhandled: [] };
     const ms = performance.now() - started;
     const results = exercises.map((exercise, i): ExerciseResult => {
-      if (syntax[i]) return { exercise, status: 'error', tests: [], errors: [], syntaxError: syntax[i], typeWarnings: [], reviewNotes: [], ms };
+      if (syntax[i])
+        return {
+          exercise,
+          status: 'error',
+          tests: [],
+          errors: [],
+          syntaxError: syntax[i],
+          typeWarnings: [],
+          reviewNotes: [],
+          ms,
+        };
       return { ...this.#verdicts(exercise, run), typeWarnings: [], reviewNotes: [], ms };
     });
     const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
-    const analysis = analysed.then(({ types, notes }) => files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) })));
+    const analysis = analysed.then(({ types, notes }) =>
+      files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) })),
+    );
     return { results, analysis };
   }
 
@@ -88,7 +100,9 @@ export class CheckSession {
       const vitest = await this.#open();
       for (const file of files) vitest.invalidateFile(file);
       this.#lastProgress = performance.now();
-      const run = vitest.runTestFiles(pending).then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
+      const run = vitest
+        .runTestFiles(pending)
+        .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
       const stalled = this.#watchStall();
       const result = await Promise.race([run, stalled.promise]).finally(stalled.cancel);
       if (result !== 'stalled') {

@@ -34,7 +34,10 @@ Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
     const workbook = loadWorkbook();
     const exercises = pickExercises(workbook, positionals, values.all === true);
     const target = typeof values.target === 'string' ? values.target : undefined;
-    const results = await checkOnce(workbook, exercises, { target, typecheck: values['no-types'] !== true && !values.json });
+    const results = await checkOnce(workbook, exercises, {
+      target,
+      typecheck: values['no-types'] !== true && !values.json,
+    });
     const json = toResultsJson(results);
     if (typeof values.out === 'string') writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
     if (values.json) say(JSON.stringify(json, null, 2));
@@ -51,12 +54,17 @@ export function pickExercises(workbook: Workbook, queries: string[], all: boolea
   if (all) return workbook.exercises;
   if (queries.length > 0) return [...new Set(queries.flatMap((q) => findExercises(workbook, q)))];
   const current = currentExercise(workbook, readState(workbook.root));
-  if (!current) throw new CLIError('Every exercise already passes. Name one to check it again: npx workbook check echo-server', 0);
+  if (!current)
+    throw new CLIError('Every exercise already passes. Name one to check it again: npx workbook check echo-server', 0);
   return [current];
 }
 
 /** Runs the checks in a fresh session and closes it; records passes when checking the learner's own files. */
-export async function checkOnce(workbook: Workbook, exercises: Exercise[], options: { target?: string; typecheck?: boolean }): Promise<ExerciseResult[]> {
+export async function checkOnce(
+  workbook: Workbook,
+  exercises: Exercise[],
+  options: { target?: string; typecheck?: boolean },
+): Promise<ExerciseResult[]> {
   const targetDir = resolveTargetDir(options.target, workbook.root);
   const session = new CheckSession({ workbook, targetDir, typecheck: options.typecheck });
   try {
@@ -81,7 +89,10 @@ export function recordResults(workbook: Workbook, results: ExerciseResult[]): vo
 /** After a pass: the next exercise to do, or the end of the workbook. */
 function sayWhatNext(workbook: Workbook): void {
   const next = currentExercise(workbook, readState(workbook.root));
-  if (next) say(`Next: ${style.bold(next.name)} (lesson ${next.lesson.number}, task ${next.task}). Run ${style.cyan(`npx workbook check ${next.name}`)}, or ${style.cyan('npm start')} to re-check on every save.`);
+  if (next)
+    say(
+      `Next: ${style.bold(next.name)} (lesson ${next.lesson.number}, task ${next.task}). Run ${style.cyan(`npx workbook check ${next.name}`)}, or ${style.cyan('npm start')} to re-check on every save.`,
+    );
   else say(style.green('Every exercise passes. Well done!'));
 }
 

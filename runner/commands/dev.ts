@@ -14,12 +14,16 @@ signatures; every starter has a '// TODO:'; every task has hints; every
 README has a Wire format section; given files are identical in both trees.
 (npm test also runs every solution and every starter against the tests.)`,
   async run({ positionals }) {
-    if (positionals[0] !== 'check') throw new CLIError("Usage: npx workbook dev check");
+    if (positionals[0] !== 'check') throw new CLIError('Usage: npx workbook dev check');
     const { checkContracts } = await import('../dev/contracts.ts');
     const workbook = loadWorkbook();
     const problems = checkContracts(workbook);
     for (const p of problems) say(`${mark.fail} ${p.where}: ${p.problem}`);
-    say(problems.length === 0 ? `${mark.pass} ${workbook.lessons.length} lessons, ${workbook.exercises.length} exercises: every contract holds.` : `${problems.length} problems.`);
+    say(
+      problems.length === 0
+        ? `${mark.pass} ${workbook.lessons.length} lessons, ${workbook.exercises.length} exercises: every contract holds.`
+        : `${problems.length} problems.`,
+    );
     return problems.length === 0 ? 0 : 1;
   },
 });

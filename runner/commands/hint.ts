@@ -17,17 +17,36 @@ export default defineCommand({
     const workbook = loadWorkbook();
     const exercise = pickOne(workbook, positionals[0]);
     const hints = readHints(exercise.lesson).get(exercise.task) ?? [];
-    if (hints.length === 0) throw new CLIError(`Task ${exercise.task} of lesson ${exercise.lesson.number} has no hints yet. Read the task in lessons/${exercise.lesson.slug}/README.md.`, 1);
+    if (hints.length === 0)
+      throw new CLIError(
+        `Task ${exercise.task} of lesson ${exercise.lesson.number} has no hints yet. Read the task in lessons/${exercise.lesson.slug}/README.md.`,
+        1,
+      );
     const seen = readState(workbook.root).hints[exercise.id] ?? 0;
     const upTo = values.again ? Math.max(1, seen) : Math.min(seen + 1, hints.length);
     updateState(workbook.root, (state) => {
       state.hints[exercise.id] = Math.max(seen, upTo);
     });
-    say(style.bold(`Hints for ${exercise.name} (lesson ${exercise.lesson.number}, task ${exercise.task}: ${exercise.title})`));
-    for (let i = 0; i < upTo; i++) say('', style.cyan(`Hint ${i + 1} of ${hints.length}`) + (i < upTo - 1 ? style.dim(' (seen before)') : ''), indent(hints[i]!, '  '));
+    say(
+      style.bold(
+        `Hints for ${exercise.name} (lesson ${exercise.lesson.number}, task ${exercise.task}: ${exercise.title})`,
+      ),
+    );
+    for (let i = 0; i < upTo; i++)
+      say(
+        '',
+        style.cyan(`Hint ${i + 1} of ${hints.length}`) + (i < upTo - 1 ? style.dim(' (seen before)') : ''),
+        indent(hints[i]!, '  '),
+      );
     say('');
-    if (upTo < hints.length) say(style.dim(`Still stuck? Run 'npx workbook hint ${exercise.name}' again for hint ${upTo + 1}.`));
-    else say(style.dim(`That was the last hint. Re-read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, and check the failing test's sentence in ${exercise.test}.`));
+    if (upTo < hints.length)
+      say(style.dim(`Still stuck? Run 'npx workbook hint ${exercise.name}' again for hint ${upTo + 1}.`));
+    else
+      say(
+        style.dim(
+          `That was the last hint. Re-read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, and check the failing test's sentence in ${exercise.test}.`,
+        ),
+      );
     return 0;
   },
 });
@@ -41,6 +60,7 @@ export function pickOne(workbook: Workbook, query: string | undefined): Exercise
     return found.find((e) => !state.done.includes(e.id)) ?? found[0]!;
   }
   const current = currentExercise(workbook, readState(workbook.root));
-  if (!current) throw new CLIError('Every exercise passes: name the exercise you mean, e.g. npx workbook hint echo-server');
+  if (!current)
+    throw new CLIError('Every exercise passes: name the exercise you mean, e.g. npx workbook hint echo-server');
   return current;
 }

@@ -17,8 +17,14 @@ export default defineCommand({
     const outDir = resolve(typeof values.out === 'string' ? values.out : join(workbook.root, 'site'));
     const { renderSite, RenderError } = await import('../render/index.ts');
     try {
-      const { pages, bytes, ms } = await renderSite({ lessonsDir: workbook.lessonsDir, outDir, statePath: statePath(workbook.root) });
-      say(`Rendered ${pages} pages (${(bytes / 1024).toFixed(0)} KiB) to ${shown(process.cwd(), outDir)} in ${ms.toFixed(0)} ms.`);
+      const { pages, bytes, ms } = await renderSite({
+        lessonsDir: workbook.lessonsDir,
+        outDir,
+        statePath: statePath(workbook.root),
+      });
+      say(
+        `Rendered ${pages} pages (${(bytes / 1024).toFixed(0)} KiB) to ${shown(process.cwd(), outDir)} in ${ms.toFixed(0)} ms.`,
+      );
       say(`Open ${shown(process.cwd(), join(outDir, 'index.html'))} in a browser.`);
       return 0;
     } catch (error) {

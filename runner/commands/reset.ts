@@ -22,12 +22,18 @@ The starter comes from the workbook's original commit (git), so git must be avai
     const workbook = loadWorkbook();
     if (!positionals[0]) throw new CLIError('Name the exercise to reset, e.g. npx workbook reset echo-server');
     const found = findExercises(workbook, positionals[0]);
-    if (found.length !== 1) throw new CLIError(`'${positionals[0]}' is a lesson; reset one exercise at a time: ${found.map((e) => e.name).join(', ')}`);
+    if (found.length !== 1)
+      throw new CLIError(
+        `'${positionals[0]}' is a lesson; reset one exercise at a time: ${found.map((e) => e.name).join(', ')}`,
+      );
     const exercise = found[0]!;
     const file = join(workbook.lessonsDir, exercise.lesson.slug, exercise.file);
     const shownPath = relative(workbook.root, file);
     const starter = originalStarter(workbook, exercise);
-    if (!values.yes && !(await confirm(`Replace ${shownPath} with its starter? Your changes to it will be lost. [y/N] `))) {
+    if (
+      !values.yes &&
+      !(await confirm(`Replace ${shownPath} with its starter? Your changes to it will be lost. [y/N] `))
+    ) {
       say('Nothing was changed.');
       return 1;
     }
@@ -46,7 +52,8 @@ The starter comes from the workbook's original commit (git), so git must be avai
  */
 function originalStarter(workbook: Workbook, exercise: Exercise): string {
   const path = `lessons/${exercise.lesson.slug}/${exercise.file}`;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: workbook.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: workbook.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   let base = 'HEAD';
   try {
     base = git('merge-base', 'HEAD', '@{upstream}').trim();
@@ -56,12 +63,16 @@ function originalStarter(workbook: Workbook, exercise: Exercise): string {
   try {
     return git('show', `${base}:${path}`);
   } catch {
-    throw new CLIError(`Could not read the original ${path} from git. Is this a git clone of the workbook? (Restoring needs git.)`, 1);
+    throw new CLIError(
+      `Could not read the original ${path} from git. Is this a git clone of the workbook? (Restoring needs git.)`,
+      1,
+    );
   }
 }
 
 async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new CLIError('reset asks for confirmation, but there is no terminal to ask in: add --yes to confirm.');
+  if (!process.stdin.isTTY)
+    throw new CLIError('reset asks for confirmation, but there is no terminal to ask in: add --yes to confirm.');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

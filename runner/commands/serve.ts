@@ -16,9 +16,16 @@ Stop it with Ctrl-C.`,
   async run({ values }) {
     const workbook = loadWorkbook();
     const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new CLIError(`--port needs a number from 0 to 65535, not '${values.port}'.`);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+      throw new CLIError(`--port needs a number from 0 to 65535, not '${values.port}'.`);
     const { serveSite } = await import('../render/index.ts');
-    const server = await serveSite({ lessonsDir: workbook.lessonsDir, port, host: '127.0.0.1', statePath: statePath(workbook.root), log: (line) => say(line) });
+    const server = await serveSite({
+      lessonsDir: workbook.lessonsDir,
+      port,
+      host: '127.0.0.1',
+      statePath: statePath(workbook.root),
+      log: (line) => say(line),
+    });
     say(`Serving the workbook at ${server.url} (Ctrl-C to stop).`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     await server.close();

@@ -29,7 +29,11 @@ export default defineCommand({
     }
     const file = join(workbook.solutionsDir, exercise.lesson.slug, exercise.file);
     const code = readFileSync(file, 'utf8');
-    if (!done) say(style.yellow('Spoiler: your exercise does not pass yet. Try to solve it after reading, without copying.'), '');
+    if (!done)
+      say(
+        style.yellow('Spoiler: your exercise does not pass yet. Try to solve it after reading, without copying.'),
+        '',
+      );
     say(style.bold(`Reference solution: ${relative(workbook.root, file)}`), '', code);
     return 0;
   },

@@ -70,7 +70,13 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
       finish(0);
       return;
     }
-    say(style.dim(manual ? 'Press Enter to re-check, h for a hint, q to quit.' : 'Watching for saves… (Enter: re-check, h: hint, q: quit)'));
+    say(
+      style.dim(
+        manual
+          ? 'Press Enter to re-check, h for a hint, q to quit.'
+          : 'Watching for saves… (Enter: re-check, h: hint, q: quit)',
+      ),
+    );
   };
 
   const schedule = (): void => {
@@ -94,7 +100,8 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
   input.on('line', (line) => {
     const key = line.trim().toLowerCase();
     if (key === 'q') finish(0);
-    else if (key === 'h' && current) void import('./hint.ts').then((m) => m.default.run({ values: {}, positionals: [current!.name] }));
+    else if (key === 'h' && current)
+      void import('./hint.ts').then((m) => m.default.run({ values: {}, positionals: [current!.name] }));
     else if (key === 'l') void import('./list.ts').then((m) => m.default.run({ values: {}, positionals: [] }));
     else schedule();
   });
@@ -117,7 +124,11 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
 }
 
 /** Calls `onChange` when a .ts file of the current exercise's lesson is saved. */
-function startWatcher(workbook: Workbook, current: () => Exercise | undefined, onChange: () => void): FSWatcher | undefined {
+function startWatcher(
+  workbook: Workbook,
+  current: () => Exercise | undefined,
+  onChange: () => void,
+): FSWatcher | undefined {
   let timer: NodeJS.Timeout | undefined;
   try {
     const watcher = watch(workbook.lessonsDir, { recursive: true }, (_event, filename) => {
@@ -131,7 +142,10 @@ function startWatcher(workbook: Workbook, current: () => Exercise | undefined, o
     watcher.on('error', () => say(style.yellow('Watching files stopped working; press Enter to re-check by hand.')));
     return watcher;
   } catch (error) {
-    say(style.yellow(`Cannot watch ${join('lessons')} for saves here (${(error as Error).message}).`), 'Press Enter to re-check by hand (or run: npx workbook watch --manual).');
+    say(
+      style.yellow(`Cannot watch ${join('lessons')} for saves here (${(error as Error).message}).`),
+      'Press Enter to re-check by hand (or run: npx workbook watch --manual).',
+    );
     return undefined;
   }
 }

@@ -16,11 +16,16 @@ export interface Problem {
 export function checkContracts(workbook: Workbook): Problem[] {
   const problems: Problem[] = [];
   const report = (where: string, problem: string): void => void problems.push({ where, problem });
-  const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true, compilerOptions: { allowJs: false } });
+  const project = new Project({
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    compilerOptions: { allowJs: false },
+  });
 
   const seen = new Map<string, string>();
   for (const e of workbook.exercises) {
-    if (seen.has(e.name)) report(`lessons/${e.lesson.slug}/lesson.json`, `exercise name '${e.name}' is also used in ${seen.get(e.name)}`);
+    if (seen.has(e.name))
+      report(`lessons/${e.lesson.slug}/lesson.json`, `exercise name '${e.name}' is also used in ${seen.get(e.name)}`);
     seen.set(e.name, e.lesson.slug);
   }
 
@@ -29,7 +34,8 @@ export function checkContracts(workbook: Workbook): Problem[] {
     const solutionDir = join(workbook.solutionsDir, lesson.slug);
     const readme = join(lesson.dir, 'README.md');
     if (!existsSync(readme)) report(at('README.md'), 'missing');
-    else if (!/^#+ .*wire format/im.test(readFileSync(readme, 'utf8'))) report(at('README.md'), "has no 'Wire format' section");
+    else if (!/^#+ .*wire format/im.test(readFileSync(readme, 'utf8')))
+      report(at('README.md'), "has no 'Wire format' section");
     if (lesson.exercises.length === 0) report(at('lesson.json'), 'lists no exercises');
     const hints = readHints(lesson);
 
@@ -74,9 +80,11 @@ function compareExports(starter: SourceFile, solution: SourceFile): string[] {
   const theirs = signatures(solution);
   for (const [name, sig] of theirs) {
     if (!mine.has(name)) problems.push(`does not export '${name}', which the solution exports`);
-    else if (mine.get(name) !== sig) problems.push(`exports '${name}' as ${mine.get(name)}, but the solution has ${sig}`);
+    else if (mine.get(name) !== sig)
+      problems.push(`exports '${name}' as ${mine.get(name)}, but the solution has ${sig}`);
   }
-  for (const name of mine.keys()) if (!theirs.has(name)) problems.push(`exports '${name}', which the solution does not`);
+  for (const name of mine.keys())
+    if (!theirs.has(name)) problems.push(`exports '${name}', which the solution does not`);
   return problems;
 }
 
@@ -88,10 +96,13 @@ function signatures(file: SourceFile): Map<string, string> {
     if (!decl) continue;
     let text = decl.getKindName();
     if ('getParameters' in decl && typeof decl.getParameters === 'function') {
-      const params = (decl.getParameters() as Array<{ getName(): string; getTypeNode(): { getText(): string } | undefined }>).map(
-        (p) => `${p.getName()}: ${p.getTypeNode()?.getText() ?? 'any'}`,
-      );
-      const ret = 'getReturnTypeNode' in decl && typeof decl.getReturnTypeNode === 'function' ? (decl.getReturnTypeNode() as { getText(): string } | undefined)?.getText() : undefined;
+      const params = (
+        decl.getParameters() as Array<{ getName(): string; getTypeNode(): { getText(): string } | undefined }>
+      ).map((p) => `${p.getName()}: ${p.getTypeNode()?.getText() ?? 'any'}`);
+      const ret =
+        'getReturnTypeNode' in decl && typeof decl.getReturnTypeNode === 'function'
+          ? (decl.getReturnTypeNode() as { getText(): string } | undefined)?.getText()
+          : undefined;
       text += `(${params.join(', ')})${ret ? `: ${ret}` : ''}`;
     }
     out.set(name, text.replace(/\s+/g, ' '));

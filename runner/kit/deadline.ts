@@ -31,13 +31,20 @@ export function formatMs(ms: number): string {
  * what was awaited if it takes longer than `ms`. The timer never keeps the
  * process alive and is cleared as soon as the race is decided.
  */
-export function withDeadline<T>(promise: Promise<T>, { ms = DEFAULT_DEADLINE_MS, message = 'the operation did not finish' }: Deadline = {}): Promise<T> {
+export function withDeadline<T>(
+  promise: Promise<T>,
+  { ms = DEFAULT_DEADLINE_MS, message = 'the operation did not finish' }: Deadline = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const said = typeof message === 'function' ? message() : message;
       // "never replied within 2 s" reads well; after a full sentence, the wait goes in brackets.
-      reject(new DeadlineError(/[.?!)]$/.test(said.trim()) ? `${said.trim()} (waited ${formatMs(ms)})` : `${said} within ${formatMs(ms)}`));
+      reject(
+        new DeadlineError(
+          /[.?!)]$/.test(said.trim()) ? `${said.trim()} (waited ${formatMs(ms)})` : `${said} within ${formatMs(ms)}`,
+        ),
+      );
     }, ms);
     timer.unref();
   });
@@ -49,7 +56,11 @@ export function withDeadline<T>(promise: Promise<T>, { ms = DEFAULT_DEADLINE_MS,
  * rejects, except while awaiting 'error' itself or 'close' (which follows
  * an error).
  */
-export function nextEvent<T extends unknown[] = unknown[]>(emitter: EventEmitter, event: string, deadline: Deadline = {}): Promise<T> {
+export function nextEvent<T extends unknown[] = unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  deadline: Deadline = {},
+): Promise<T> {
   let cleanup = (): void => {};
   const waited = new Promise<T>((resolve, reject) => {
     const onEvent = (...args: unknown[]): void => resolve(args as T);

@@ -15,7 +15,11 @@ export interface Decoded<T> {
  * what it pushed and the error it emitted, if any. Stops writing once the
  * decoder is destroyed. `name` names the decoder in the deadline message.
  */
-export async function decodeAll<T>(decoder: Duplex, chunks: readonly Uint8Array[], name = 'decoder'): Promise<Decoded<T>> {
+export async function decodeAll<T>(
+  decoder: Duplex,
+  chunks: readonly Uint8Array[],
+  name = 'decoder',
+): Promise<Decoded<T>> {
   const outputs: T[] = [];
   const done = new Promise<Error | undefined>((resolve) => {
     decoder.on('data', (output: T) => outputs.push(output));

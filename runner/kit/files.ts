@@ -43,7 +43,10 @@ export async function snapshotTree(dir: string): Promise<string[]> {
       } else if (info.isSymbolicLink()) {
         lines.push(`${path} symlink -> ${await readlink(full)}`);
       } else {
-        const digest = createHash('sha256').update(await readFile(full)).digest('hex').slice(0, 12);
+        const digest = createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex')
+          .slice(0, 12);
         lines.push(`${path} file ${info.size} B sha256:${digest}`);
       }
     }

@@ -1,7 +1,17 @@
 // The test kit: what lesson tests use to test network code without flakes.
 // See DESIGN.md, "The test kit".
 export { expectBytes, hexDiff, hexDump, firstDifference, BytesMismatchError } from './bytes.ts';
-export { bytewise, everySplit, fixedSize, newSeed, randomChunks, seededRandom, splitAt, standardChunkings, whole } from './chunk.ts';
+export {
+  bytewise,
+  everySplit,
+  fixedSize,
+  newSeed,
+  randomChunks,
+  seededRandom,
+  splitAt,
+  standardChunkings,
+  whole,
+} from './chunk.ts';
 export { decodeAll, type Decoded } from './decode.ts';
 export { DEFAULT_DEADLINE_MS, DeadlineError, type Deadline, formatMs, nextEvent, withDeadline } from './deadline.ts';
 export { snapshotTree, useTempDirs } from './files.ts';

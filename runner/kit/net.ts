@@ -92,7 +92,10 @@ export async function closeQuietly(thing: Closeable): Promise<void> {
       } else if (isUdp(thing)) {
         thing.close(() => resolve());
       } else {
-        Promise.resolve((thing as { close(): unknown }).close()).then(() => resolve(), () => resolve());
+        Promise.resolve((thing as { close(): unknown }).close()).then(
+          () => resolve(),
+          () => resolve(),
+        );
       }
     } catch {
       resolve(); // already closed
@@ -122,7 +125,10 @@ export interface ReadOptions extends Deadline {
  * event), and resolves with the bytes. The default deadline message is
  * about a server; pass `message` to describe another peer.
  */
-export function readUntilEnd(socket: Readable, { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {}): Promise<Buffer> {
+export function readUntilEnd(
+  socket: Readable,
+  { ms = DEFAULT_DEADLINE_MS, message, maxBytes = 64 * 1024 * 1024 }: ReadOptions = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   let cleanup = (): void => {};
@@ -147,7 +153,9 @@ export function readUntilEnd(socket: Readable, { ms = DEFAULT_DEADLINE_MS, messa
     };
   });
   const said = (): string =>
-    total === 0 ? 'the server accepted the connection but never replied' : `the server sent ${total} bytes but never ended the connection`;
+    total === 0
+      ? 'the server accepted the connection but never replied'
+      : `the server sent ${total} bytes but never ended the connection`;
   return withDeadline(ended, { ms, message: message ?? said }).finally(() => cleanup());
 }
 
@@ -155,14 +163,19 @@ export function readUntilEnd(socket: Readable, { ms = DEFAULT_DEADLINE_MS, messa
  * Resolves with exactly `n` bytes from `socket`. Any bytes after them stay
  * buffered in the socket for the next read, by this function or any other.
  */
-export function readExactly(socket: Readable, n: number, { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {}): Promise<Buffer> {
+export function readExactly(
+  socket: Readable,
+  n: number,
+  { ms = DEFAULT_DEADLINE_MS, message }: Deadline = {},
+): Promise<Buffer> {
   // Reads in paused mode ('readable' and read(n)) rather than with a 'data'
   // listener: a stream left flowing after its last 'data' listener is
   // removed drops whatever arrives next, bytes put back with unshift()
   // included. Once the 'readable' listener is removed, nothing more is
   // consumed until someone reads again.
   if (n <= 0) return Promise.resolve(Buffer.alloc(0));
-  const short = (how: string, total: number): Error => new Error(`the connection ${how} after ${total} of the ${n} bytes expected`);
+  const short = (how: string, total: number): Error =>
+    new Error(`the connection ${how} after ${total} of the ${n} bytes expected`);
   let cleanup = (): void => {};
   const got = new Promise<Buffer>((resolve, reject) => {
     const settle = (result: Buffer | Error): void => {
@@ -193,7 +206,8 @@ export function readExactly(socket: Readable, n: number, { ms = DEFAULT_DEADLINE
     socket.once('error', onError);
     onReadable(); // the bytes may be buffered already
   });
-  return withDeadline(got, { ms, message: message ?? (() => `only ${socket.readableLength} of the ${n} expected bytes arrived`) }).finally(() =>
-    cleanup(),
-  );
+  return withDeadline(got, {
+    ms,
+    message: message ?? (() => `only ${socket.readableLength} of the ${n} expected bytes arrived`),
+  }).finally(() => cleanup());
 }

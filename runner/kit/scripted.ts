@@ -47,12 +47,16 @@ export class ScriptedPeer extends Duplex {
       const check = (): void => {
         const got = this.received;
         if (got.length >= n) resolve(got);
-        else if (this.clientEnded) reject(new Error(`the client ended its side after writing ${got.length} of the ${n} bytes expected`));
+        else if (this.clientEnded)
+          reject(new Error(`the client ended its side after writing ${got.length} of the ${n} bytes expected`));
         else this.#waiters.push(check);
       };
       check();
     });
-    return withDeadline(enough, { ms, message: message ?? (() => `the client wrote only ${this.received.length} of the ${n} bytes expected`) });
+    return withDeadline(enough, {
+      ms,
+      message: message ?? (() => `the client wrote only ${this.received.length} of the ${n} bytes expected`),
+    });
   }
 
   override _read(): void {

@@ -15,8 +15,15 @@ export const DARK_THEME = 'github-dark-default';
 
 /** Fence languages that get colours; any other is shown as plain text. */
 const LANGS: Record<string, string> = {
-  ts: 'typescript', typescript: 'typescript', js: 'javascript', javascript: 'javascript',
-  json: 'json', sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', console: 'shellscript',
+  ts: 'typescript',
+  typescript: 'typescript',
+  js: 'javascript',
+  javascript: 'javascript',
+  json: 'json',
+  sh: 'shellscript',
+  bash: 'shellscript',
+  shell: 'shellscript',
+  console: 'shellscript',
   diff: 'diff',
 };
 

@@ -18,8 +18,14 @@ export const DEFAULT_PORT = 4173;
 export const EVENTS_PATH = '/__workbook/events';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
 };
 
 export interface ServeOptions {
@@ -94,7 +100,8 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
   const syncWatchers = async () => {
     const dirs = [lessonsDir];
     try {
-      for (const e of await readdir(lessonsDir, { withFileTypes: true })) if (e.isDirectory()) dirs.push(join(lessonsDir, e.name));
+      for (const e of await readdir(lessonsDir, { withFileTypes: true }))
+        if (e.isDirectory()) dirs.push(join(lessonsDir, e.name));
     } catch {
       // The lessons folder went away; watch nothing more until it is back.
     }
@@ -107,7 +114,10 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
     for (const dir of dirs) {
       if (watchers.has(dir) || closed) continue;
       try {
-        watchers.set(dir, watch(dir, schedule).on('error', () => watchers.get(dir)?.close()));
+        watchers.set(
+          dir,
+          watch(dir, schedule).on('error', () => watchers.get(dir)?.close()),
+        );
       } catch {
         // The folder vanished between readdir and watch: the next sync retries.
       }
@@ -124,7 +134,11 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     if (path === EVENTS_PATH) {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write('retry: 1000\n\n');
       clients.add(res);
       res.on('close', () => clients.delete(res));
@@ -136,7 +150,9 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     } else if (body === undefined) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${path} is not part of the workbook site.\n`);
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`${path} is not part of the workbook site.\n`);
     } else {
       res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -175,7 +191,12 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
  * Listens on `port`; when no port was asked for, on `fallback` (4173), or on
  * any free port when that one is busy. A port asked for and busy is an error.
  */
-export async function listen(server: Server, host: string, port: number | undefined, fallback = DEFAULT_PORT): Promise<number> {
+export async function listen(
+  server: Server,
+  host: string,
+  port: number | undefined,
+  fallback = DEFAULT_PORT,
+): Promise<number> {
   const attempt = (p: number) =>
     new Promise<number>((done, fail) => {
       const onError = (err: Error) => fail(err);
@@ -198,7 +219,11 @@ function sameFiles(a: Map<string, string | Buffer>, b: Map<string, string | Buff
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (w === undefined || (typeof v === 'string' && typeof w === 'string' ? v !== w : !Buffer.from(v).equals(Buffer.from(w)))) return false;
+    if (
+      w === undefined ||
+      (typeof v === 'string' && typeof w === 'string' ? v !== w : !Buffer.from(v).equals(Buffer.from(w)))
+    )
+      return false;
   }
   return true;
 }

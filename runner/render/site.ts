@@ -65,7 +65,10 @@ export async function buildSite(options: BuildOptions): Promise<Site> {
 
   files.set('index.html', indexPage(lessons, done, live));
   const css = await readFile(join(assetsDir, 'style.css'), 'utf8');
-  files.set('style.css', `${css}\n/* Syntax colours (shiki: github-light-default, github-dark-default) */\n${highlighter.css()}\n`);
+  files.set(
+    'style.css',
+    `${css}\n/* Syntax colours (shiki: github-light-default, github-dark-default) */\n${highlighter.css()}\n`,
+  );
   files.set('favicon.svg', await readFile(join(assetsDir, 'favicon.svg')));
   for (const [to, from] of assets) files.set(to, await readFile(from));
   return { files, pages: lessons.length + 1 };

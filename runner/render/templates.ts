@@ -7,8 +7,7 @@ import { pageOf, type Lesson } from './lessons.ts';
 export const SITE_TITLE = 'Network programming with TypeScript';
 
 /** The script serve mode adds to every page: reload when the server says so. */
-export const LIVE_RELOAD =
-  `<script>new EventSource('/__workbook/events').addEventListener('reload',()=>location.reload())</script>`;
+export const LIVE_RELOAD = `<script>new EventSource('/__workbook/events').addEventListener('reload',()=>location.reload())</script>`;
 
 export function shell(opts: { title: string; body: string; live: boolean; bodyClass: string }): string {
   return `<!doctype html>
@@ -77,8 +76,12 @@ function pager(prev: Lesson | undefined, next: Lesson | undefined): string {
       `<span class="pager-title">${esc(l.number)}. ${esc(l.title)}</span></a>`
     );
   };
-  const index = !prev ? `<a class="pager-prev" href="index.html"><span class="pager-label">← Contents</span><span class="pager-title">All lessons</span></a>` : link(prev, 'prev');
-  const after = !next ? `<a class="pager-next" href="index.html"><span class="pager-label">Contents →</span><span class="pager-title">All lessons</span></a>` : link(next, 'next');
+  const index = !prev
+    ? `<a class="pager-prev" href="index.html"><span class="pager-label">← Contents</span><span class="pager-title">All lessons</span></a>`
+    : link(prev, 'prev');
+  const after = !next
+    ? `<a class="pager-next" href="index.html"><span class="pager-label">Contents →</span><span class="pager-title">All lessons</span></a>`
+    : link(next, 'next');
   return `<nav class="pager" aria-label="Lessons">${index}${after}</nav>`;
 }
 
@@ -91,7 +94,9 @@ export function indexPage(lessons: Lesson[], done: ReadonlySet<string> | undefin
   const doneCount = done ? all.filter((id) => done.has(id)).length : 0;
   const summary = done
     ? `<p class="progress-summary">You have done <strong>${doneCount} of ${all.length}</strong> exercises.${
-        doneCount < all.length ? ' Run <code>npm start</code> to check the next one.' : ' Every exercise passes: well done.'
+        doneCount < all.length
+          ? ' Run <code>npm start</code> to check the next one.'
+          : ' Every exercise passes: well done.'
       }</p>`
     : '';
   const cards = lessons.map((l) => lessonCard(l, done)).join('\n');
@@ -121,7 +126,11 @@ function lessonCard(l: Lesson, done: ReadonlySet<string> | undefined): string {
     : '';
   const tasks = l.exercises
     .map((e) => {
-      const mark = done ? (isDone(e.name) ? '<span class="check" title="done">✓</span>' : '<span class="dot" aria-hidden="true"></span>') : '';
+      const mark = done
+        ? isDone(e.name)
+          ? '<span class="check" title="done">✓</span>'
+          : '<span class="dot" aria-hidden="true"></span>'
+        : '';
       const state = done ? `<span class="visually-hidden">${isDone(e.name) ? ' (done)' : ' (not done)'}</span>` : '';
       return `<li>${mark}<a href="${page}#task-${e.task}">Task ${e.task}: ${esc(e.title)}</a>${state}</li>`;
     })

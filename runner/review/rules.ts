@@ -58,15 +58,26 @@ export const rules: Rule[] = [
     id: 'data-chunk-as-message',
     check(file, note) {
       for (const { callback } of listeners(file, ['data'])) {
-        const param = Node.isArrowFunction(callback) || Node.isFunctionExpression(callback) ? callback.getParameters()[0]?.getName() : undefined;
+        const param =
+          Node.isArrowFunction(callback) || Node.isFunctionExpression(callback)
+            ? callback.getParameters()[0]?.getName()
+            : undefined;
         if (!param) continue;
         for (const call of callback.getDescendantsOfKind(SyntaxKind.CallExpression)) {
           const name = calleeName(call);
           const onChunk = (text: string): boolean => new RegExp(`\\b${param}\\b`).test(text);
-          const parsesWhole = name === 'parse' && call.getExpression().getText() === 'JSON.parse' && onChunk(call.getArguments()[0]?.getText() ?? '');
-          const readsHeader = /^read(U?Int(8|16|32)|BigU?Int64)(BE|LE)?$/.test(name) && call.getExpression().getText().startsWith(`${param}.`);
+          const parsesWhole =
+            name === 'parse' &&
+            call.getExpression().getText() === 'JSON.parse' &&
+            onChunk(call.getArguments()[0]?.getText() ?? '');
+          const readsHeader =
+            /^read(U?Int(8|16|32)|BigU?Int64)(BE|LE)?$/.test(name) &&
+            call.getExpression().getText().startsWith(`${param}.`);
           if (parsesWhole || readsHeader) {
-            note(call, "A 'data' chunk is not one message: TCP may split one write into several chunks or merge several writes into one. Keep the bytes until a whole message has arrived (a delimiter, lesson 02, or a length prefix, lesson 03).");
+            note(
+              call,
+              "A 'data' chunk is not one message: TCP may split one write into several chunks or merge several writes into one. Keep the bytes until a whole message has arrived (a delimiter, lesson 02, or a length prefix, lesson 03).",
+            );
           }
         }
       }
@@ -78,13 +89,19 @@ export const rules: Rule[] = [
       for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
         const name = calleeName(call);
         if (name === 'exec' || name === 'execSync') {
-          note(call, `${name}() runs its command through a shell, so ';', '$(...)' and backticks in network input become commands (CWE-78). Use execFile() or spawn() with a fixed program and an array of arguments.`);
+          note(
+            call,
+            `${name}() runs its command through a shell, so ';', '$(...)' and backticks in network input become commands (CWE-78). Use execFile() or spawn() with a fixed program and an array of arguments.`,
+          );
         }
         for (const arg of call.getArguments()) {
           if (!Node.isObjectLiteralExpression(arg)) continue;
           const shell = arg.getProperty('shell');
           if (shell && Node.isPropertyAssignment(shell) && shell.getInitializer()?.getText() !== 'false') {
-            note(shell, "'shell' starts the command through a shell, which turns ';' and '$(...)' in its arguments into commands (CWE-78). Leave it out.");
+            note(
+              shell,
+              "'shell' starts the command through a shell, which turns ';' and '$(...)' in its arguments into commands (CWE-78). Leave it out.",
+            );
           }
         }
       }
@@ -95,17 +112,35 @@ export const rules: Rule[] = [
     check(file, note) {
       for (const binary of file.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
         const op = binary.getOperatorToken().getKind();
-        if (![SyntaxKind.EqualsEqualsEqualsToken, SyntaxKind.EqualsEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken, SyntaxKind.ExclamationEqualsToken].includes(op)) continue;
+        if (
+          ![
+            SyntaxKind.EqualsEqualsEqualsToken,
+            SyntaxKind.EqualsEqualsToken,
+            SyntaxKind.ExclamationEqualsEqualsToken,
+            SyntaxKind.ExclamationEqualsToken,
+          ].includes(op)
+        )
+          continue;
         const sides = [binary.getLeft(), binary.getRight()];
         if (sides.some((s) => Node.isNumericLiteral(s) || /\.length$|null|undefined/.test(s.getText()))) continue;
         if (sides.some((s) => SECRET_LIKE.test(s.getText()))) {
-          note(binary, 'Comparing a digest or MAC with === stops at the first differing byte, and that timing leaks how much was right (CWE-208). Use crypto.timingSafeEqual() on two Buffers of the same length.');
+          note(
+            binary,
+            'Comparing a digest or MAC with === stops at the first differing byte, and that timing leaks how much was right (CWE-208). Use crypto.timingSafeEqual() on two Buffers of the same length.',
+          );
         }
       }
       for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
         const callee = call.getExpression();
-        if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'equals' && SECRET_LIKE.test(call.getText())) {
-          note(call, "Buffer's equals() is not constant-time, so comparing a digest or MAC with it leaks timing (CWE-208). Use crypto.timingSafeEqual().");
+        if (
+          Node.isPropertyAccessExpression(callee) &&
+          callee.getName() === 'equals' &&
+          SECRET_LIKE.test(call.getText())
+        ) {
+          note(
+            call,
+            "Buffer's equals() is not constant-time, so comparing a digest or MAC with it leaks timing (CWE-208). Use crypto.timingSafeEqual().",
+          );
         }
       }
     },
@@ -117,7 +152,10 @@ export const rules: Rule[] = [
         if (!['createHash', 'createHmac'].includes(calleeName(call))) continue;
         const algorithm = call.getArguments()[0];
         if (algorithm && Node.isStringLiteral(algorithm) && /^(md5|sha1|md4)$/i.test(algorithm.getLiteralValue())) {
-          note(call, `${algorithm.getLiteralValue().toUpperCase()} is broken for security use: collisions are practical. Use 'sha256' (and for passwords, scrypt or Argon2, never a plain hash).`);
+          note(
+            call,
+            `${algorithm.getLiteralValue().toUpperCase()} is broken for security use: collisions are practical. Use 'sha256' (and for passwords, scrypt or Argon2, never a plain hash).`,
+          );
         }
       }
     },
@@ -136,7 +174,10 @@ export const rules: Rule[] = [
         for (const call of handler.getDescendantsOfKind(SyntaxKind.CallExpression)) {
           const name = calleeName(call);
           if (/Sync$/.test(name)) {
-            note(call, `${name}() blocks the event loop: while it runs, no other client is served. Inside a connection handler, use the asynchronous version.`);
+            note(
+              call,
+              `${name}() blocks the event loop: while it runs, no other client is served. Inside a connection handler, use the asynchronous version.`,
+            );
           }
         }
       }
@@ -149,13 +190,21 @@ export const rules: Rule[] = [
         ...listeners(file, ['timeout']).map((l) => l.callback),
         ...file
           .getDescendantsOfKind(SyntaxKind.CallExpression)
-          .filter((c) => Node.isPropertyAccessExpression(c.getExpression()) && calleeName(c) === 'setTimeout' && c.getArguments().length === 2)
+          .filter(
+            (c) =>
+              Node.isPropertyAccessExpression(c.getExpression()) &&
+              calleeName(c) === 'setTimeout' &&
+              c.getArguments().length === 2,
+          )
           .map((c) => c.getArguments()[1]!)
           .filter((a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a)),
       ];
       for (const callback of timeoutCallbacks) {
         if (!/\b(destroy|end|resetAndDestroy|close|reject)\s*\(/.test(callback.getText())) {
-          note(callback, "A socket's 'timeout' only tells you the socket was idle; it does not close it. Call socket.destroy() (or end()) in the handler, or the silent client keeps its connection.");
+          note(
+            callback,
+            "A socket's 'timeout' only tells you the socket was idle; it does not close it. Call socket.destroy() (or end()) in the handler, or the silent client keeps its connection.",
+          );
         }
       }
     },
@@ -170,13 +219,22 @@ export const rules: Rule[] = [
           const socket = handler.getParameters()[0]?.getName();
           if (!socket) continue;
           const body = handler.getText();
-          const listens = new RegExp(`\\b${socket}\\s*\\.\\s*(on|once)\\(\\s*['"]error['"]`).test(body) || /\bpipeline\s*\(/.test(body);
+          const listens =
+            new RegExp(`\\b${socket}\\s*\\.\\s*(on|once)\\(\\s*['"]error['"]`).test(body) ||
+            /\bpipeline\s*\(/.test(body);
           // Handed to another function, which may well listen for it.
           const handedOn = handler
             .getDescendantsOfKind(SyntaxKind.CallExpression)
-            .some((c) => !c.getExpression().getText().startsWith(`${socket}.`) && c.getArguments().some((a) => a.getText() === socket));
+            .some(
+              (c) =>
+                !c.getExpression().getText().startsWith(`${socket}.`) &&
+                c.getArguments().some((a) => a.getText() === socket),
+            );
           if (!listens && !handedOn) {
-            note(handler, `Nothing listens for 'error' on ${socket}: one client that resets its connection (ECONNRESET) throws an uncaught error and stops the whole server. Add ${socket}.on('error', ...).`);
+            note(
+              handler,
+              `Nothing listens for 'error' on ${socket}: one client that resets its connection (ECONNRESET) throws an uncaught error and stops the whole server. Add ${socket}.on('error', ...).`,
+            );
           }
         }
       }

@@ -26,8 +26,12 @@ export interface HalfCloseServerOptions {
  * - The client vanishes (ECONNRESET) at any point: that connection is
  *   dropped; the server and its other clients carry on.
  */
-export function createHalfCloseServer(handle: Handler, { maxRequestBytes = 1024 * 1024 }: HalfCloseServerOptions = {}): Server {
-  if (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 0) throw new RangeError(`maxRequestBytes must be a whole number, got ${maxRequestBytes}`);
+export function createHalfCloseServer(
+  handle: Handler,
+  { maxRequestBytes = 1024 * 1024 }: HalfCloseServerOptions = {},
+): Server {
+  if (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 0)
+    throw new RangeError(`maxRequestBytes must be a whole number, got ${maxRequestBytes}`);
 
   // allowHalfOpen: the client's FIN ends only our reading side. Without it,
   // Node ends our sending side too, as soon as the request has been read,

@@ -20,7 +20,8 @@ export function createIdleEchoServer(idleMs: number): Server {
   // Check now, not when the first client connects: socket.setTimeout(0)
   // switches the idle timer off, and a negative, NaN or infinite delay
   // throws inside the connection handler, which crashes the whole server.
-  if (!(idleMs >= 1 && idleMs <= MAX_TIMER_MS)) throw new RangeError(`idleMs must be from 1 to ${MAX_TIMER_MS}, got ${idleMs}`);
+  if (!(idleMs >= 1 && idleMs <= MAX_TIMER_MS))
+    throw new RangeError(`idleMs must be from 1 to ${MAX_TIMER_MS}, got ${idleMs}`);
 
   return createServer((socket) => {
     // The idle countdown restarts on every read and write, so only silence

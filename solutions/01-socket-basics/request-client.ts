@@ -46,9 +46,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export async function request(port: number, payload: Uint8Array, options: RequestOptions = {}): Promise<Buffer> {
   const { timeoutMs = 10_000, host = '127.0.0.1', maxReplyBytes = 16 * 1024 * 1024 } = options;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
-  if (!(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
-  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 0) throw new RangeError(`maxReplyBytes must be a whole number, got ${maxReplyBytes}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
+  if (!(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS))
+    throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
+  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 0)
+    throw new RangeError(`maxReplyBytes must be a whole number, got ${maxReplyBytes}`);
 
   const where = `${host}:${port}`;
   return new Promise<Buffer>((resolve, reject) => {
@@ -72,7 +75,12 @@ export async function request(port: number, payload: Uint8Array, options: Reques
     // wrong tool: it only measures silence (a server sending one byte a
     // second would keep us forever), and it only emits 'timeout'.
     const timer = setTimeout(() => {
-      fail(new RequestError(`no complete reply from ${where} within ${timeoutMs} ms (${received} bytes so far)`, 'ETIMEDOUT'));
+      fail(
+        new RequestError(
+          `no complete reply from ${where} within ${timeoutMs} ms (${received} bytes so far)`,
+          'ETIMEDOUT',
+        ),
+      );
     }, timeoutMs);
 
     // A reply may come in any number of 'data' events, of any sizes: keep

@@ -44,12 +44,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Resolves with the report; never rejects for lost or refused pings. Rejects
  * with a RangeError for a bad port or option. Closes its socket before resolving.
  */
-export async function ping(port: number, { count = 10, timeoutMs = 1_000, host = '127.0.0.1' }: PingOptions = {}): Promise<PingReport> {
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new RangeError(`count must be a whole number from 1 to 10000, got ${count}`);
-  if (!(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
+export async function ping(
+  port: number,
+  { count = 10, timeoutMs = 1_000, host = '127.0.0.1' }: PingOptions = {},
+): Promise<PingReport> {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000)
+    throw new RangeError(`count must be a whole number from 1 to 10000, got ${count}`);
+  if (!(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS))
+    throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
   // Replies are checked against this address, so it must be one, not a name.
-  if (!isIPv4(host)) throw new RangeError(`host must be an IPv4 address such as 127.0.0.1, got ${JSON.stringify(host)}`);
+  if (!isIPv4(host))
+    throw new RangeError(`host must be an IPv4 address such as 127.0.0.1, got ${JSON.stringify(host)}`);
 
   const socket = createSocket('udp4');
   // An error here (say, an ICMP "port unreachable" reported for one ping)

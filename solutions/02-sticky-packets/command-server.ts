@@ -26,7 +26,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 export const MAX_OUTPUT_LINE = MAX_LINE_LENGTH - 4;
 
 /** Creates (but does not start) the command server. */
-export function createCommandServer({ allowlist, run = (argv) => runCommand(argv), idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS }: CommandServerOptions): Server {
+export function createCommandServer({
+  allowlist,
+  run = (argv) => runCommand(argv),
+  idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
+}: CommandServerOptions): Server {
   // allowHalfOpen: a client may send its commands and then end its side;
   // it still expects every reply. Without it, Node ends our side as soon as
   // 'end' is emitted, before we can say "request ended without 0x0A".
@@ -91,7 +95,11 @@ function serve(socket: Socket, allowlist: Allowlist, run: (argv: Argv) => Promis
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The complete reply to one request line. */
-async function answer(line: Buffer, allowlist: Allowlist, run: (argv: Argv) => Promise<CommandOutput>): Promise<Buffer> {
+async function answer(
+  line: Buffer,
+  allowlist: Allowlist,
+  run: (argv: Argv) => Promise<CommandOutput>,
+): Promise<Buffer> {
   let command: string;
   try {
     command = utf8.decode(line);

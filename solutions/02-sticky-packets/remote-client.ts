@@ -61,7 +61,10 @@ export class RemoteClient {
   /** Why the connection can no longer be used, once it can't. */
   #broken: Error | undefined;
 
-  constructor(conn: Duplex, { timeoutMs = DEFAULT_REPLY_TIMEOUT_MS, maxLineLength = MAX_LINE_LENGTH }: RemoteClientOptions = {}) {
+  constructor(
+    conn: Duplex,
+    { timeoutMs = DEFAULT_REPLY_TIMEOUT_MS, maxLineLength = MAX_LINE_LENGTH }: RemoteClientOptions = {},
+  ) {
     this.#conn = conn;
     this.#timeoutMs = timeoutMs;
     this.#decoder = new LineDecoder({ maxLineLength });
@@ -69,7 +72,11 @@ export class RemoteClient {
       try {
         this.#decoder.push(chunk, (line) => this.#onLine(line));
       } catch (error) {
-        this.#fail(error instanceof LineTooLongError ? new ProtocolError(`the server sent a line longer than ${maxLineLength} bytes`) : (error as Error));
+        this.#fail(
+          error instanceof LineTooLongError
+            ? new ProtocolError(`the server sent a line longer than ${maxLineLength} bytes`)
+            : (error as Error),
+        );
       }
     });
     conn.on('end', () => this.#fail(new ProtocolError('the server closed the connection')));
@@ -87,10 +94,13 @@ export class RemoteClient {
     if (this.#broken) return Promise.reject(this.#broken);
     // A 0x0A inside the command would end its line early, and the server
     // would read the rest as a second command.
-    if (command.includes('\n')) return Promise.reject(new RangeError(`a command cannot contain a 0x0A: ${JSON.stringify(command)}`));
+    if (command.includes('\n'))
+      return Promise.reject(new RangeError(`a command cannot contain a 0x0A: ${JSON.stringify(command)}`));
     const line = Buffer.from(`${command}\n`, 'utf8');
     if (line.length - 1 > this.#decoder.maxLineLength) {
-      return Promise.reject(new RangeError(`a command is at most ${this.#decoder.maxLineLength} bytes; this one is ${line.length - 1}`));
+      return Promise.reject(
+        new RangeError(`a command is at most ${this.#decoder.maxLineLength} bytes; this one is ${line.length - 1}`),
+      );
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -109,17 +119,23 @@ export class RemoteClient {
     // fall inside a multi-byte UTF-8 character.
     const line = bytes.toString('utf8');
     const waiting = this.#waiting[0];
-    if (!waiting) throw new ProtocolError(`the server sent a line when no command was waiting: ${JSON.stringify(line.slice(0, 64))}`);
+    if (!waiting)
+      throw new ProtocolError(
+        `the server sent a line when no command was waiting: ${JSON.stringify(line.slice(0, 64))}`,
+      );
     if (line.startsWith('out ')) waiting.stdout.push(line.slice(4));
     else if (line.startsWith('err ')) waiting.stderr.push(line.slice(4));
     else if (line.startsWith('exit ')) {
       const code = line.slice(5);
-      if (!/^(0|[1-9][0-9]{0,2})$/.test(code) || Number(code) > 255) throw new ProtocolError(`the server sent a bad exit code: ${JSON.stringify(code)}`);
+      if (!/^(0|[1-9][0-9]{0,2})$/.test(code) || Number(code) > 255)
+        throw new ProtocolError(`the server sent a bad exit code: ${JSON.stringify(code)}`);
       this.#finish().resolve({ stdout: waiting.stdout, stderr: waiting.stderr, exitCode: Number(code) });
     } else if (line.startsWith('error ')) {
       this.#finish().reject(new CommandError(line.slice(6)));
     } else {
-      throw new ProtocolError(`the server sent a line this client does not understand: ${JSON.stringify(line.slice(0, 64))}`);
+      throw new ProtocolError(
+        `the server sent a line this client does not understand: ${JSON.stringify(line.slice(0, 64))}`,
+      );
     }
   }
 

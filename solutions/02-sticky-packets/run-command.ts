@@ -47,7 +47,10 @@ export class CommandFailedError extends Error {
  * - `killed by <signal>`
  * - `could not start (<error code>)`
  */
-export function runCommand(argv: readonly string[], { timeoutMs = DEFAULT_TIMEOUT_MS, maxBuffer = DEFAULT_MAX_BUFFER }: RunOptions = {}): Promise<CommandOutput> {
+export function runCommand(
+  argv: readonly string[],
+  { timeoutMs = DEFAULT_TIMEOUT_MS, maxBuffer = DEFAULT_MAX_BUFFER }: RunOptions = {},
+): Promise<CommandOutput> {
   const [file, ...args] = argv;
   if (file === undefined) return Promise.reject(new RangeError('argv is empty: it must name a program'));
   return new Promise((resolve, reject) => {
@@ -67,7 +70,8 @@ export function runCommand(argv: readonly string[], { timeoutMs = DEFAULT_TIMEOU
         // A program that ran and exited with 1..255 still gave an answer.
         if (typeof error.code === 'number') return resolve({ stdout, stderr, exitCode: error.code });
         // Node has already killed the child in each of the cases below.
-        if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new CommandFailedError(`output larger than ${maxBuffer} bytes`));
+        if (error.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return reject(new CommandFailedError(`output larger than ${maxBuffer} bytes`));
         if (error.killed) return reject(new CommandFailedError(`timed out after ${timeoutMs} ms`));
         if (error.signal) return reject(new CommandFailedError(`killed by ${error.signal}`));
         reject(new CommandFailedError(`could not start (${error.code ?? 'unknown error'})`));

@@ -29,7 +29,9 @@ export function encodeLength(n: number): Buffer {
 /** Reads the length in the first 4 bytes of `header`: unsigned, big-endian. */
 export function decodeLength(header: Uint8Array): number {
   if (header.byteLength < 4) {
-    throw new RangeError(`a length header is 4 bytes, but only ${header.byteLength} arrived: keep reading until all 4 are in`);
+    throw new RangeError(
+      `a length header is 4 bytes, but only ${header.byteLength} arrived: keep reading until all 4 are in`,
+    );
   }
   return view(header).readUInt32BE(0);
 }

@@ -5,7 +5,14 @@
 // anything (NUL bytes, newlines, 5 MiB): the frames say where it stops,
 // so the next command's reply starts clean.
 import type { Duplex } from 'node:stream';
-import { FrameType, MAX_COMMAND_FRAME, MAX_ID_BYTES, RemoteCommandError, type CommandResult, type ExitStatus } from './command-protocol.ts';
+import {
+  FrameType,
+  MAX_COMMAND_FRAME,
+  MAX_ID_BYTES,
+  RemoteCommandError,
+  type CommandResult,
+  type ExitStatus,
+} from './command-protocol.ts';
 import { FrameDecoder, encodeFrame } from './frame-codec.ts';
 
 export interface CommandClientOptions {
@@ -64,7 +71,9 @@ export class CommandClient {
     for (;;) {
       const next = await this.#frames.next();
       if (next.done) {
-        throw new Error(`the server closed the connection before the EXIT frame of "${id}" (after ${received} bytes of output)`);
+        throw new Error(
+          `the server closed the connection before the EXIT frame of "${id}" (after ${received} bytes of output)`,
+        );
       }
       const frame = next.value;
       if (frame.length === 0) continue; // a keepalive
@@ -105,7 +114,9 @@ export function parseExit(data: Uint8Array): ExitStatus {
   try {
     value = JSON.parse(Buffer.from(data).toString('utf8'));
   } catch {
-    throw new Error(`the EXIT frame is not valid JSON: ${JSON.stringify(Buffer.from(data).toString('utf8').slice(0, 80))}`);
+    throw new Error(
+      `the EXIT frame is not valid JSON: ${JSON.stringify(Buffer.from(data).toString('utf8').slice(0, 80))}`,
+    );
   }
   const bad = (why: string): Error => new Error(`the EXIT frame ${why}: ${JSON.stringify(value)?.slice(0, 80)}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('is not a JSON object');

@@ -61,7 +61,8 @@ async function serve(socket: Socket, settings: Required<CommandServerOptions>): 
       // Own properties only: "constructor" or "__proto__" must not find
       // something on Object.prototype.
       const argv = Object.hasOwn(settings.commands, id) ? settings.commands[id] : undefined;
-      if (argv === undefined) socket.write(typed(FrameType.ERROR, `unknown command ${JSON.stringify(id.slice(0, 64))}`));
+      if (argv === undefined)
+        socket.write(typed(FrameType.ERROR, `unknown command ${JSON.stringify(id.slice(0, 64))}`));
       else await run(socket, argv, settings);
     }
     socket.end(); // the client ended its side and every request is answered
@@ -82,7 +83,11 @@ function hangUp(socket: Socket, why: string): void {
 }
 
 /** Runs one command, streams its output as frames, and resolves once its EXIT (or ERROR) frame is written. */
-function run(socket: Socket, [file, ...args]: readonly [string, ...string[]], settings: Required<CommandServerOptions>): Promise<void> {
+function run(
+  socket: Socket,
+  [file, ...args]: readonly [string, ...string[]],
+  settings: Required<CommandServerOptions>,
+): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const outputs = [child.stdout, child.stderr];
@@ -109,7 +114,8 @@ function run(socket: Socket, [file, ...args]: readonly [string, ...string[]], se
         kill('output-limit');
       }
       sent += chunk.length;
-      for (let at = 0; at < chunk.length; at += MAX_OUTPUT_CHUNK) send(typed(type, chunk.subarray(at, at + MAX_OUTPUT_CHUNK)));
+      for (let at = 0; at < chunk.length; at += MAX_OUTPUT_CHUNK)
+        send(typed(type, chunk.subarray(at, at + MAX_OUTPUT_CHUNK)));
     };
     // Backpressure: when the socket's buffer is full, stop reading the
     // command's output until the client catches up.
@@ -146,5 +152,7 @@ function run(socket: Socket, [file, ...args]: readonly [string, ...string[]], se
 
 /** A frame whose payload is a type byte, then `data`. */
 function typed(type: number, data: Uint8Array | string): Buffer {
-  return encodeFrame([Buffer.of(type), typeof data === 'string' ? Buffer.from(data, 'utf8') : data], { maxFrameSize: MAX_COMMAND_FRAME });
+  return encodeFrame([Buffer.of(type), typeof data === 'string' ? Buffer.from(data, 'utf8') : data], {
+    maxFrameSize: MAX_COMMAND_FRAME,
+  });
 }

@@ -51,7 +51,10 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
   const parts = payload instanceof Uint8Array ? [payload] : payload;
   const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
   if (length > maxFrameSize) {
-    throw new FrameError('FRAME_TOO_LARGE', `cannot send a ${count(length)} payload: the frame limit is ${count(maxFrameSize)}`);
+    throw new FrameError(
+      'FRAME_TOO_LARGE',
+      `cannot send a ${count(length)} payload: the frame limit is ${count(maxFrameSize)}`,
+    );
   }
   // One allocation, and each payload byte copied once.
   const frame = Buffer.allocUnsafe(HEADER_SIZE + length);
@@ -74,7 +77,10 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
 export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
   const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
   if (payload.byteLength > maxFrameSize) {
-    throw new FrameError('FRAME_TOO_LARGE', `cannot send a ${count(payload.byteLength)} payload: the frame limit is ${count(maxFrameSize)}`);
+    throw new FrameError(
+      'FRAME_TOO_LARGE',
+      `cannot send a ${count(payload.byteLength)} payload: the frame limit is ${count(maxFrameSize)}`,
+    );
   }
   const header = Buffer.allocUnsafe(HEADER_SIZE);
   header.writeUInt32BE(payload.byteLength, 0);

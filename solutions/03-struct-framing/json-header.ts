@@ -59,7 +59,10 @@ export function encodeMessage(name: string, body: Uint8Array, limits: MessageLim
   // Built here, field by field, so the bytes are always the same: name, then size.
   const header = Buffer.from(JSON.stringify({ name, size: body.byteLength }), 'utf8');
   if (header.length > maxHeaderSize) {
-    throw new MessageError('HEADER_TOO_LARGE', `the header would be ${header.length} bytes, over the limit of ${maxHeaderSize}`);
+    throw new MessageError(
+      'HEADER_TOO_LARGE',
+      `the header would be ${header.length} bytes, over the limit of ${maxHeaderSize}`,
+    );
   }
   const message = Buffer.allocUnsafe(4 + header.length + body.byteLength);
   message.writeUInt32BE(header.length, 0);
@@ -137,7 +140,12 @@ export class MessageDecoder extends Transform {
         : this.#header === undefined
           ? [`a ${this.#headerLength}-byte JSON header`, this.#headerLength]
           : [`the ${this.#header.size}-byte body of "${this.#header.name}"`, this.#header.size];
-    callback(new MessageError('TRUNCATED', `the stream ended inside ${part}: ${total - have} ${total - have === 1 ? 'byte' : 'bytes'} missing`));
+    callback(
+      new MessageError(
+        'TRUNCATED',
+        `the stream ended inside ${part}: ${total - have} ${total - have === 1 ? 'byte' : 'bytes'} missing`,
+      ),
+    );
   }
 
   /** The next complete message, or undefined when more bytes are needed. */
@@ -147,7 +155,10 @@ export class MessageDecoder extends Transform {
       if (queue.length < 4) return undefined;
       const length = queue.take(4).readUInt32BE(0);
       if (length > this.#limits.maxHeaderSize) {
-        throw new MessageError('HEADER_TOO_LARGE', `the JSON header would be ${length} bytes, over the limit of ${this.#limits.maxHeaderSize}`);
+        throw new MessageError(
+          'HEADER_TOO_LARGE',
+          `the JSON header would be ${length} bytes, over the limit of ${this.#limits.maxHeaderSize}`,
+        );
       }
       this.#headerLength = length;
     }
@@ -175,11 +186,15 @@ function checkSize(size: unknown, maxBodySize: number): asserts size is number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new MessageError('BAD_HEADER', `"size" must be a whole number of bytes, 0 or more, got ${describe(size)}`);
   }
-  if (size > maxBodySize) throw new MessageError('BODY_TOO_LARGE', `the body would be ${size} bytes, over the limit of ${maxBodySize}`);
+  if (size > maxBodySize)
+    throw new MessageError('BODY_TOO_LARGE', `the body would be ${size} bytes, over the limit of ${maxBodySize}`);
 }
 
 function withDefaults(limits: MessageLimits): Required<MessageLimits> {
-  return { maxHeaderSize: limits.maxHeaderSize ?? MAX_HEADER_SIZE, maxBodySize: limits.maxBodySize ?? DEFAULT_MAX_BODY_SIZE };
+  return {
+    maxHeaderSize: limits.maxHeaderSize ?? MAX_HEADER_SIZE,
+    maxBodySize: limits.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+  };
 }
 
 /** A short description of a JSON value for an error message: `a string ("5")`, `null`. */

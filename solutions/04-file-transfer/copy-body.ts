@@ -35,7 +35,12 @@ export interface BodyResult {
  * `dest`'s error if writing fails.
  * On failure `dest` is left as it is: the caller destroys it.
  */
-export function copyBody(source: Readable, size: number, dest: Writable, hash: Hash = createHash('sha256')): Promise<BodyResult> {
+export function copyBody(
+  source: Readable,
+  size: number,
+  dest: Writable,
+  hash: Hash = createHash('sha256'),
+): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
     let copied = 0;
 

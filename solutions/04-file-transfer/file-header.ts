@@ -18,7 +18,8 @@ import { type Header, MAX_HEADER_BYTES, TransferError } from './protocol.ts';
 export function parseHeader(payload: Uint8Array): Header {
   // The frame reader already caps the length; checking again here makes
   // this function safe to call on its own.
-  if (payload.length > MAX_HEADER_BYTES) throw bad(`it is ${payload.length} bytes long; the limit is ${MAX_HEADER_BYTES}`);
+  if (payload.length > MAX_HEADER_BYTES)
+    throw bad(`it is ${payload.length} bytes long; the limit is ${MAX_HEADER_BYTES}`);
 
   let text: string;
   try {
@@ -42,7 +43,8 @@ export function parseHeader(payload: Uint8Array): Header {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw bad(`"size" must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
   }
-  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) throw bad('"sha256" must be 64 lowercase hex digits');
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+    throw bad('"sha256" must be 64 lowercase hex digits');
   // A fresh object: nothing else from the network (such as "__proto__") rides along.
   return { name, size, sha256 };
 }

@@ -17,7 +17,10 @@ export class FrameError extends Error {
 
 /** Encodes one frame: the payload's length as u32be, then the payload. */
 export function encodeFrame(payload: Uint8Array | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const body =
+    typeof payload === 'string'
+      ? Buffer.from(payload, 'utf8')
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (body.length > 0xffff_ffff) throw new FrameError(`a payload of ${body.length} bytes does not fit a u32 length`);
   const frame = Buffer.allocUnsafe(LENGTH_BYTES + body.length);
   frame.writeUInt32BE(body.length, 0);

@@ -15,7 +15,14 @@ import { commitFile } from './commit-file.ts';
 import { copyBody } from './copy-body.ts';
 import { parseHeader } from './file-header.ts';
 import { readFrame } from './frame-then-body.ts';
-import { DEFAULT_IDLE_MS, MAX_HEADER_BYTES, TransferError, type Verdict, endWithVerdict, verdictFor } from './protocol.ts';
+import {
+  DEFAULT_IDLE_MS,
+  MAX_HEADER_BYTES,
+  TransferError,
+  type Verdict,
+  endWithVerdict,
+  verdictFor,
+} from './protocol.ts';
 import { safeTarget } from './safe-name.ts';
 
 /**
@@ -68,9 +75,13 @@ async function receive(socket: Socket, root: string, budget: { left: number }): 
   const finalPath = safeTarget(root, header.name);
   // Refuse early what can be refused early: before the first byte is written.
   if (header.size > budget.left) {
-    throw new TransferError('quota', `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`);
+    throw new TransferError(
+      'quota',
+      `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`,
+    );
   }
-  if (await exists(finalPath)) throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
+  if (await exists(finalPath))
+    throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
 
   budget.left -= header.size;
   // The temporary file sits in the same folder (rename and link work only
@@ -84,7 +95,10 @@ async function receive(socket: Socket, root: string, budget: { left: number }): 
     // Both hashes are public, so a plain comparison is fine here (this is an
     // integrity check, not a secret like an HMAC).
     if (body.sha256 !== header.sha256) {
-      throw new TransferError('hash-mismatch', `the body's SHA-256 is ${body.sha256}, not the ${header.sha256} announced`);
+      throw new TransferError(
+        'hash-mismatch',
+        `the body's SHA-256 is ${body.sha256}, not the ${header.sha256} announced`,
+      );
     }
     await commitFile(tempPath, finalPath);
     return { ok: true, name: header.name, size: header.size, sha256: header.sha256 };

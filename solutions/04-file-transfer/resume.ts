@@ -65,7 +65,11 @@ export function createResumableReceiver(options: ReceiverOptions): Server {
  * with createReadStream({ start: N }). Resolves with the verdict, or with
  * the refusal the receiver sent instead of an offer; closes the connection.
  */
-export async function sendResumable(socket: Duplex, filePath: string, name: string = basename(filePath)): Promise<Verdict> {
+export async function sendResumable(
+  socket: Duplex,
+  filePath: string,
+  name: string = basename(filePath),
+): Promise<Verdict> {
   try {
     const { size } = await stat(filePath);
     const sha256 = await hashFile(filePath);
@@ -86,16 +90,26 @@ export async function sendResumable(socket: Duplex, filePath: string, name: stri
   }
 }
 
-async function receiveResumable(socket: Socket, root: string, budget: { left: number }, busy: Set<string>): Promise<Verdict> {
+async function receiveResumable(
+  socket: Socket,
+  root: string,
+  budget: { left: number },
+  busy: Set<string>,
+): Promise<Verdict> {
   const header = parseHeader(await readFrame(socket, MAX_HEADER_BYTES));
   const finalPath = safeTarget(root, header.name);
   // The .part is named by content, so two connections sending the same
   // file would append to one file: one at a time.
-  if (busy.has(header.sha256)) throw new TransferError('busy', 'this file is already being received on another connection');
+  if (busy.has(header.sha256))
+    throw new TransferError('busy', 'this file is already being received on another connection');
   if (header.size > budget.left) {
-    throw new TransferError('quota', `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`);
+    throw new TransferError(
+      'quota',
+      `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`,
+    );
   }
-  if (await sizeOf(finalPath) !== null) throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
+  if ((await sizeOf(finalPath)) !== null)
+    throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
 
   busy.add(header.sha256);
   budget.left -= header.size;
@@ -111,7 +125,8 @@ async function receiveResumable(socket: Socket, root: string, budget: { left: nu
     }
     // The final check covers the whole file, so the bytes already here are hashed first.
     const hash = createHash('sha256');
-    if (offset > 0) for await (const chunk of createReadStream(partPath, { end: offset - 1 })) hash.update(chunk as Buffer);
+    if (offset > 0)
+      for await (const chunk of createReadStream(partPath, { end: offset - 1 })) hash.update(chunk as Buffer);
     socket.write(jsonFrame({ ok: true, offset }));
 
     // Append; O_NOFOLLOW refuses a symlink planted under the .part's name.
@@ -128,7 +143,10 @@ async function receiveResumable(socket: Socket, root: string, budget: { left: nu
     }
     try {
       if (body.sha256 !== header.sha256) {
-        throw new TransferError('hash-mismatch', `the file's SHA-256 is ${body.sha256}, not the ${header.sha256} announced`);
+        throw new TransferError(
+          'hash-mismatch',
+          `the file's SHA-256 is ${body.sha256}, not the ${header.sha256} announced`,
+        );
       }
       await commitFile(partPath, finalPath);
     } catch (err) {

@@ -28,7 +28,10 @@ export function safeTarget(root: string, name: string): string {
   const target = resolve(base, name);
   const rel = relative(base, target);
   if (rel !== name || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new TransferError('bad-name', `the name ${JSON.stringify(name)} is refused: it leads outside the receiver's folder`);
+    throw new TransferError(
+      'bad-name',
+      `the name ${JSON.stringify(name)} is refused: it leads outside the receiver's folder`,
+    );
   }
   return target;
 }

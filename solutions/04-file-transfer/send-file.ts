@@ -37,7 +37,12 @@ export async function sendFile(socket: Duplex, filePath: string, name: string = 
     const verdict = readFrame(socket, MAX_VERDICT_BYTES).then(parseVerdict);
     const body = size > 0 ? createReadStream(filePath, { end: size - 1, highWaterMark: CHUNK_BYTES }) : null;
     const stopSending = (): void => void body?.destroy();
-    verdict.then(() => (answered = true), () => {}).finally(stopSending);
+    verdict
+      .then(
+        () => (answered = true),
+        () => {},
+      )
+      .finally(stopSending);
 
     socket.write(jsonFrame({ name, size, sha256 }));
     if (body) {
@@ -47,7 +52,8 @@ export async function sendFile(socket: Duplex, filePath: string, name: string = 
       } catch (err) {
         if (!answered) throw err; // a real failure, not a refusal mid-body
       }
-      if (!answered && body.bytesRead !== size) throw new Error(`${filePath} shrank to ${body.bytesRead} bytes while it was being sent`);
+      if (!answered && body.bytesRead !== size)
+        throw new Error(`${filePath} shrank to ${body.bytesRead} bytes while it was being sent`);
     }
     return await verdict;
   } finally {

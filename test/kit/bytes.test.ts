@@ -71,7 +71,9 @@ describe('hexLine and hexDump', () => {
   });
 
   it('starts at the row holding `from`', () => {
-    expect(hexDump(alphabet.subarray(0, 40), 35, 1)).toBe('00000020  47 48 49 4a 4b 4c 4d 4e                          |GHIJKLMN|');
+    expect(hexDump(alphabet.subarray(0, 40), 35, 1)).toBe(
+      '00000020  47 48 49 4a 4b 4c 4d 4e                          |GHIJKLMN|',
+    );
   });
 });
 

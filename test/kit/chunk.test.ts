@@ -2,7 +2,17 @@
 // must cut exactly where it says and lose no byte.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bytewise, everySplit, fixedSize, newSeed, randomChunks, seededRandom, splitAt, standardChunkings, whole } from '../../runner/kit/index.ts';
+import {
+  bytewise,
+  everySplit,
+  fixedSize,
+  newSeed,
+  randomChunks,
+  seededRandom,
+  splitAt,
+  standardChunkings,
+  whole,
+} from '../../runner/kit/index.ts';
 
 const b = (text: string): Buffer => Buffer.from(text);
 const text = (chunks: readonly Uint8Array[]): string[] => chunks.map((c) => Buffer.from(c).toString());
@@ -118,7 +128,18 @@ describe('randomChunks', () => {
   const alphabet = b('abcdefghijklmnopqrstuvwxyz');
 
   it('cuts the same way for the same seed', () => {
-    expect(text(randomChunks(alphabet, 42, 4))).toEqual(['abc', 'de', 'fghi', 'jkl', 'm', 'nop', 'qr', 'stu', 'vwxy', 'z']);
+    expect(text(randomChunks(alphabet, 42, 4))).toEqual([
+      'abc',
+      'de',
+      'fghi',
+      'jkl',
+      'm',
+      'nop',
+      'qr',
+      'stu',
+      'vwxy',
+      'z',
+    ]);
     expect(text(randomChunks(alphabet, 42, 4))).toEqual(text(randomChunks(alphabet, 42, 4)));
   });
 
@@ -166,7 +187,10 @@ describe('standardChunkings', () => {
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (input, seed) => {
         for (const [name, chunks] of standardChunkings(input, seed)) {
           expect(joined(chunks).equals(Buffer.from(input)), name).toBe(true);
-          expect(chunks.every((c) => c.length > 0), name).toBe(true);
+          expect(
+            chunks.every((c) => c.length > 0),
+            name,
+          ).toBe(true);
         }
       }),
     );

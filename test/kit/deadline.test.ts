@@ -20,7 +20,10 @@ function fakeTimers(): void {
 const never = (): Promise<never> => new Promise<never>(() => {});
 
 /** Records how a promise settled, without letting a rejection go unhandled. */
-function track<T>(promise: Promise<T>): { readonly state: 'pending' | 'resolved' | 'rejected'; readonly value: unknown } {
+function track<T>(promise: Promise<T>): {
+  readonly state: 'pending' | 'resolved' | 'rejected';
+  readonly value: unknown;
+} {
   const seen = { state: 'pending' as 'pending' | 'resolved' | 'rejected', value: undefined as unknown };
   promise.then(
     (v) => Object.assign(seen, { state: 'resolved', value: v }),
@@ -75,12 +78,19 @@ describe('withDeadline', () => {
   });
 
   it('puts the wait in brackets after a message that is a whole sentence', async () => {
-    const error = await withDeadline(new Promise(() => {}), { ms: 20, message: 'did it call end()? This server replies only after the request ends.' }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('did it call end()? This server replies only after the request ends. (waited 20 ms)');
+    const error = await withDeadline(new Promise(() => {}), {
+      ms: 20,
+      message: 'did it call end()? This server replies only after the request ends.',
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'did it call end()? This server replies only after the request ends. (waited 20 ms)',
+    );
   });
 
   it('adds "within <duration>" to the message it is given', async () => {
-    const error = await withDeadline(never(), { ms: 20, message: 'your server never replied' }).catch((e: unknown) => e);
+    const error = await withDeadline(never(), { ms: 20, message: 'your server never replied' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DeadlineError);
     expect(error).toMatchObject({ name: 'DeadlineError', message: 'your server never replied within 20 ms' });
   });
@@ -156,7 +166,7 @@ describe('nextEvent', () => {
     await expect(waited).resolves.toEqual([reset]);
   });
 
-  it("says which event never came: \"no 'listening' event came within 20 ms\"", async () => {
+  it('says which event never came: "no \'listening\' event came within 20 ms"', async () => {
     const error = await nextEvent(new EventEmitter(), 'listening', { ms: 20 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadlineError);
     expect((error as Error).message).toBe("no 'listening' event came within 20 ms");
@@ -172,9 +182,13 @@ describe('nextEvent', () => {
   });
 
   it('uses the message it is given, plain or lazy', async () => {
-    const plain = await nextEvent(new EventEmitter(), 'connection', { ms: 20, message: 'no client connected' }).catch((e: unknown) => e);
+    const plain = await nextEvent(new EventEmitter(), 'connection', { ms: 20, message: 'no client connected' }).catch(
+      (e: unknown) => e,
+    );
     expect((plain as Error).message).toBe('no client connected within 20 ms');
-    const lazy = await nextEvent(new EventEmitter(), 'connection', { ms: 20, message: () => 'still no client' }).catch((e: unknown) => e);
+    const lazy = await nextEvent(new EventEmitter(), 'connection', { ms: 20, message: () => 'still no client' }).catch(
+      (e: unknown) => e,
+    );
     expect((lazy as Error).message).toBe('still no client within 20 ms');
   });
 

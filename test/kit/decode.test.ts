@@ -14,7 +14,10 @@ const lengths = () =>
 
 describe('decodeAll', () => {
   it('writes each chunk, ends the decoder, and collects what it pushed', async () => {
-    expect(await decodeAll<number>(lengths(), [Buffer.alloc(2), Buffer.alloc(5)])).toEqual({ outputs: [2, 5], error: undefined });
+    expect(await decodeAll<number>(lengths(), [Buffer.alloc(2), Buffer.alloc(5)])).toEqual({
+      outputs: [2, 5],
+      error: undefined,
+    });
   });
 
   it("returns the decoder's error and stops writing once it is destroyed", async () => {
@@ -27,6 +30,8 @@ describe('decodeAll', () => {
     const stuck = new Transform({ transform() {}, flush() {} });
     const error = await decodeAll(stuck, [Buffer.alloc(1)], 'LineDecoder').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeadlineError);
-    expect((error as Error).message).toMatch(/^your LineDecoder never finished: after end\(\) it emitted neither 'end' nor 'error'/);
+    expect((error as Error).message).toMatch(
+      /^your LineDecoder never finished: after end\(\) it emitted neither 'end' nor 'error'/,
+    );
   }, 5_000);
 });

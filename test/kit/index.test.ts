@@ -15,7 +15,9 @@ const modules = readdirSync(kitDir)
 
 describe('runner/kit/index.ts', () => {
   it('has the kit modules to check', () => {
-    expect(modules).toEqual(expect.arrayContaining(['bytes.ts', 'chunk.ts', 'deadline.ts', 'net.ts', 'proxy.ts', 'scripted.ts']));
+    expect(modules).toEqual(
+      expect.arrayContaining(['bytes.ts', 'chunk.ts', 'deadline.ts', 'net.ts', 'proxy.ts', 'scripted.ts']),
+    );
   });
 
   it.each(modules)('re-exports everything %s exports', async (file) => {

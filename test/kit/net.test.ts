@@ -31,7 +31,9 @@ function serve(onConnection: (socket: Socket) => void = () => {}, options: Serve
 }
 
 /** Connects a kit client to a fresh server and resolves with both ends. */
-async function connectedPair(onConnection: (socket: Socket) => void = () => {}): Promise<{ client: Socket; serverSide: Socket }> {
+async function connectedPair(
+  onConnection: (socket: Socket) => void = () => {},
+): Promise<{ client: Socket; serverSide: Socket }> {
   const server = serve(onConnection);
   const port = await kit.listen(server);
   const accepted = nextEvent<[Socket]>(server, 'connection');
@@ -191,7 +193,11 @@ describe('closeQuietly', () => {
   });
 
   it('swallows a close() that throws or rejects', async () => {
-    await closeQuietly({ close: () => { throw new Error('already closed'); } });
+    await closeQuietly({
+      close: () => {
+        throw new Error('already closed');
+      },
+    });
     await closeQuietly({ close: () => Promise.reject(new Error('already closed')) });
   });
 
@@ -270,14 +276,16 @@ describe('readUntilEnd', () => {
     // Delivered before the read starts, so they surely arrive before the deadline.
     const peer = new ScriptedPeer();
     await peer.deliver([Buffer.from('ab'), Buffer.from('c')]);
-    expect((await rejection(readUntilEnd(peer, { ms: 30 }))).message).toBe('the server sent 3 bytes but never ended the connection within 30 ms');
+    expect((await rejection(readUntilEnd(peer, { ms: 30 }))).message).toBe(
+      'the server sent 3 bytes but never ended the connection within 30 ms',
+    );
   });
 
   it('uses the message it is given', async () => {
     const { client } = await connectedPair();
-    expect((await rejection(readUntilEnd(client, { ms: 30, message: 'your client never closed its side' }))).message).toBe(
-      'your client never closed its side within 30 ms',
-    );
+    expect(
+      (await rejection(readUntilEnd(client, { ms: 30, message: 'your client never closed its side' }))).message,
+    ).toBe('your client never closed its side within 30 ms');
   });
 
   it("stops listening for 'data' once done", async () => {
@@ -343,10 +351,14 @@ describe('readExactly', () => {
 
   it('rejects when the connection ends early, saying how many bytes came', async () => {
     const { client } = await connectedPair((socket) => socket.end('hel'));
-    expect((await rejection(readExactly(client, 5))).message).toBe('the connection ended after 3 of the 5 bytes expected');
+    expect((await rejection(readExactly(client, 5))).message).toBe(
+      'the connection ended after 3 of the 5 bytes expected',
+    );
 
     const { client: silent } = await connectedPair((socket) => socket.end());
-    expect((await rejection(readExactly(silent, 5))).message).toBe('the connection ended after 0 of the 5 bytes expected');
+    expect((await rejection(readExactly(silent, 5))).message).toBe(
+      'the connection ended after 0 of the 5 bytes expected',
+    );
   });
 
   it('rejects when the socket is destroyed part way', async () => {
@@ -367,7 +379,9 @@ describe('readExactly', () => {
   it('rejects at once on a socket that was already closed, with its error if it had one', async () => {
     const closed = new ScriptedPeer();
     closed.destroy();
-    expect((await rejection(readExactly(closed, 5))).message).toBe('the connection closed after 0 of the 5 bytes expected');
+    expect((await rejection(readExactly(closed, 5))).message).toBe(
+      'the connection closed after 0 of the 5 bytes expected',
+    );
 
     const broken = new ScriptedPeer();
     broken.on('error', () => {});
@@ -377,7 +391,9 @@ describe('readExactly', () => {
 
     const { client } = await connectedPair((socket) => socket.end('hi'));
     await readUntilEnd(client);
-    expect((await rejection(readExactly(client, 5))).message).toBe('the connection ended after 0 of the 5 bytes expected');
+    expect((await rejection(readExactly(client, 5))).message).toBe(
+      'the connection ended after 0 of the 5 bytes expected',
+    );
   });
 
   it('says how many of the bytes arrived when the deadline passes', async () => {
@@ -399,9 +415,13 @@ describe('readExactly', () => {
 
   it('uses the message it is given', async () => {
     const { client } = await connectedPair();
-    expect((await rejection(readExactly(client, 5, { ms: 30, message: 'your server accepted the connection but never echoed "hello"' }))).message).toBe(
-      'your server accepted the connection but never echoed "hello" within 30 ms',
-    );
+    expect(
+      (
+        await rejection(
+          readExactly(client, 5, { ms: 30, message: 'your server accepted the connection but never echoed "hello"' }),
+        )
+      ).message,
+    ).toBe('your server accepted the connection but never echoed "hello" within 30 ms');
   });
 
   it('removes its listeners once done', async () => {

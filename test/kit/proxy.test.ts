@@ -23,11 +23,14 @@ const kit = useNetKit();
  * A server, a proxy in front of it and a client connected through the
  * proxy; resolves once the proxy has connected to the server.
  */
-async function throughProxy(options: ProxyOptions = {}, { server: serverOptions = {}, client: clientOptions = {}, using = kit } = {} as {
-  server?: ServerOpts;
-  client?: { allowHalfOpen?: boolean };
-  using?: NetKit;
-}) {
+async function throughProxy(
+  options: ProxyOptions = {},
+  { server: serverOptions = {}, client: clientOptions = {}, using = kit } = {} as {
+    server?: ServerOpts;
+    client?: { allowHalfOpen?: boolean };
+    using?: NetKit;
+  },
+) {
   const server = createServer(serverOptions, (socket) => socket.on('error', () => {}));
   const proxy = await startProxy(using, await using.listen(server), options);
   const accepted = nextEvent<[Socket]>(server, 'connection', { message: 'the proxy never connected to the server' });
@@ -38,7 +41,10 @@ async function throughProxy(options: ProxyOptions = {}, { server: serverOptions 
 }
 
 /** A tamper hook that changes nothing and records each piece the proxy writes. */
-function recorder(): { pieces: Array<[offset: number, bytes: string]>; tamper: (chunk: Buffer, offset: number) => Buffer } {
+function recorder(): {
+  pieces: Array<[offset: number, bytes: string]>;
+  tamper: (chunk: Buffer, offset: number) => Buffer;
+} {
   const pieces: Array<[number, string]> = [];
   return { pieces, tamper: (chunk, offset) => (pieces.push([offset, chunk.toString('latin1')]), chunk) };
 }
@@ -141,11 +147,17 @@ describe('startProxy: tamper', () => {
     };
     const { client, serverSide } = await throughProxy({ toServer: { chunker: bytewise, tamper: flipByte2 } });
     client.end('hello');
-    expectBytes(await readUntilEnd(serverSide), Buffer.from([0x68, 0x65, 0x6c ^ 0xff, 0x6c, 0x6f]), 'the tampered bytes');
+    expectBytes(
+      await readUntilEnd(serverSide),
+      Buffer.from([0x68, 0x65, 0x6c ^ 0xff, 0x6c, 0x6f]),
+      'the tampered bytes',
+    );
   });
 
   it('tampers toward the client too', async () => {
-    const { client, serverSide } = await throughProxy({ toClient: { tamper: (chunk) => Buffer.from(chunk.toString().toUpperCase()) } });
+    const { client, serverSide } = await throughProxy({
+      toClient: { tamper: (chunk) => Buffer.from(chunk.toString().toUpperCase()) },
+    });
     serverSide.end('quiet');
     expect(String(await readUntilEnd(client))).toBe('QUIET');
   });
@@ -170,7 +182,9 @@ describe('startProxy: cutAfter', () => {
 
   it('cuts at a piece boundary when the count falls on one', async () => {
     const seen = recorder();
-    const { client, serverSide } = await throughProxy({ toServer: { chunker: (b) => [b.subarray(0, 2), b.subarray(2)], cutAfter: 2, tamper: seen.tamper } });
+    const { client, serverSide } = await throughProxy({
+      toServer: { chunker: (b) => [b.subarray(0, 2), b.subarray(2)], cutAfter: 2, tamper: seen.tamper },
+    });
     client.write('hello');
     expect(String(await readUntilEnd(serverSide))).toBe('he');
     expect(seen.pieces).toEqual([[0, 'he']]);
@@ -210,7 +224,10 @@ describe('startProxy: ends and half-close', () => {
   });
 
   it('lets the client go on sending after the server has ended its side', async () => {
-    const { client, serverSide } = await throughProxy({}, { server: { allowHalfOpen: true }, client: { allowHalfOpen: true } });
+    const { client, serverSide } = await throughProxy(
+      {},
+      { server: { allowHalfOpen: true }, client: { allowHalfOpen: true } },
+    );
     serverSide.end('welcome');
     expect(String(await readUntilEnd(client))).toBe('welcome');
     client.end('thanks');
@@ -230,7 +247,9 @@ describe('startProxy: ends and half-close', () => {
   it("is closed with the kit's other sockets", async () => {
     const own = new NetKit();
     const { client, serverSide } = await throughProxy({}, { using: own });
-    const serverClosed = nextEvent(serverSide, 'close', { message: "the proxy's connection to the server stayed open" });
+    const serverClosed = nextEvent(serverSide, 'close', {
+      message: "the proxy's connection to the server stayed open",
+    });
     await own.closeAll();
     expect(client.destroyed).toBe(true);
     await serverClosed;

@@ -55,7 +55,7 @@ describe('ScriptedPeer.deliver', () => {
     expect(seen.chunks).toEqual(['a', 'b', 'c']);
   });
 
-  it("ends the readable side after the chunks when asked, and not otherwise", async () => {
+  it('ends the readable side after the chunks when asked, and not otherwise', async () => {
     const peer = new ScriptedPeer();
     const seen = listen(peer);
     await peer.deliver([b('bye')]);
@@ -106,7 +106,7 @@ describe('ScriptedPeer as the other end of a client', () => {
     expect(onWrite.mock.calls[0]![1]).toBe(peer);
   });
 
-  it("tells whether the client has ended its side", async () => {
+  it('tells whether the client has ended its side', async () => {
     const peer = new ScriptedPeer();
     peer.write('last words');
     expect(peer.clientEnded).toBe(false);

@@ -26,7 +26,16 @@ describe.skipIf(!hasChromium)('the site in headless Chromium', () => {
     profile = mkdtempSync(join(tmpdir(), 'workbook-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 900 },
     });
   });
@@ -39,10 +48,18 @@ describe.skipIf(!hasChromium)('the site in headless Chromium', () => {
 
   async function serve(lessonsDir: string) {
     const log: string[] = [];
-    const site = await serveSite({ lessonsDir, port: 0, statePath: join(lessonsDir, '..', 'no-such-state.json'), log: (l) => log.push(l) });
+    const site = await serveSite({
+      lessonsDir,
+      port: 0,
+      statePath: join(lessonsDir, '..', 'no-such-state.json'),
+      log: (l) => log.push(l),
+    });
     const entry = { ...site, log };
     servers.push(entry);
-    expect(log.filter((l) => l.startsWith('render error')), 'the lessons must render').toEqual([]);
+    expect(
+      log.filter((l) => l.startsWith('render error')),
+      'the lessons must render',
+    ).toEqual([]);
     return entry;
   }
 
@@ -52,13 +69,27 @@ describe.skipIf(!hasChromium)('the site in headless Chromium', () => {
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-    page.on('requestfailed', (r) => !r.url().endsWith('/__workbook/events') && problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on(
+      'requestfailed',
+      (r) =>
+        !r.url().endsWith('/__workbook/events') &&
+        problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`),
+    );
     page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-    page.on('request', (r) => !r.url().startsWith(origin) && !r.url().startsWith('data:') && problems.push(`fetched from outside: ${r.url()}`));
+    page.on(
+      'request',
+      (r) =>
+        !r.url().startsWith(origin) &&
+        !r.url().startsWith('data:') &&
+        problems.push(`fetched from outside: ${r.url()}`),
+    );
     return { page, problems };
   }
 
-  for (const [name, dir] of [['the fixture lessons', fixtureLessons], ['the real lessons', realLessons]] as const) {
+  for (const [name, dir] of [
+    ['the fixture lessons', fixtureLessons],
+    ['the real lessons', realLessons],
+  ] as const) {
     it(`loads every page of ${name} with no console error, no failed request and nothing from outside`, async () => {
       const site = await serve(dir);
       const { page, problems } = await watchedPage(site.url);
@@ -78,17 +109,25 @@ describe.skipIf(!hasChromium)('the site in headless Chromium', () => {
       const { page } = await watchedPage(site.url);
       await page.setViewportSize({ width: 375, height: 800 });
       await page.goto(site.url);
-      const pages = [site.url, ...(await page.$$eval('.lesson-card h2 a', (as) => as.map((a) => (a as { href: string }).href)))];
+      const pages = [
+        site.url,
+        ...(await page.$$eval('.lesson-card h2 a', (as) => as.map((a) => (a as { href: string }).href))),
+      ];
       for (const url of pages) {
         await page.goto(url);
-        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        );
         expect(overflow, `${url} is wider than the phone`).toBeLessThanOrEqual(0);
       }
       await page.close();
     });
   }
 
-  for (const [name, dir, slug] of [['the fixture lessons', fixtureLessons, 'fixtures'], ['the real lessons', realLessons, 'lessons']] as const) {
+  for (const [name, dir, slug] of [
+    ['the fixture lessons', fixtureLessons, 'fixtures'],
+    ['the real lessons', realLessons, 'lessons'],
+  ] as const) {
     it(`follows the navigation of ${name}: index, each lesson by "Next", back to the contents`, async () => {
       const site = await serve(dir);
       const { page, problems } = await watchedPage(site.url);
@@ -180,5 +219,4 @@ describe.skipIf(!hasChromium)('the site in headless Chromium', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
-
 });

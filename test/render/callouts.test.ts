@@ -10,7 +10,11 @@ const render = async (src: string) => md.render(src, await pageEnv());
 describe('callouts: GitHub alert syntax', () => {
   it.each(Object.entries(CALLOUTS))('turns > [!%s] into an aside with its title', async (kind, { label }) => {
     const html = await render(`> [!${kind}]\n> Mind the bytes.\n`);
-    expect(html).toMatch(new RegExp(`^<aside class="callout ${kind.toLowerCase()}">\\n<p class="callout-title"><svg [^>]*aria-hidden="true">`));
+    expect(html).toMatch(
+      new RegExp(
+        `^<aside class="callout ${kind.toLowerCase()}">\\n<p class="callout-title"><svg [^>]*aria-hidden="true">`,
+      ),
+    );
     expect(html).toContain(`</svg>${label}</p>\n<p>Mind the bytes.</p>\n</aside>`);
     expect(html).not.toContain('[!');
   });
@@ -26,7 +30,9 @@ describe('callouts: GitHub alert syntax', () => {
   });
 
   it('leaves an ordinary blockquote alone', async () => {
-    expect(await render('> A quote [!NOTE] inside.\n')).toBe('<blockquote>\n<p>A quote [!NOTE] inside.</p>\n</blockquote>\n');
+    expect(await render('> A quote [!NOTE] inside.\n')).toBe(
+      '<blockquote>\n<p>A quote [!NOTE] inside.</p>\n</blockquote>\n',
+    );
   });
 
   it('handles a callout nested in a list and one after another', async () => {

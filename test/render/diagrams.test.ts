@@ -18,7 +18,8 @@ const failure = async (src: string): Promise<RenderError> => {
   return err as RenderError;
 };
 
-const FRAME = '```frame title="One frame"\n4       length   u32be: how many bytes follow\n1 type `1` for data\nlength  payload  the message\n```\n';
+const FRAME =
+  '```frame title="One frame"\n4       length   u32be: how many bytes follow\n1 type `1` for data\nlength  payload  the message\n```\n';
 
 describe('frame diagrams: byte layouts as inline SVG', () => {
   it('works out each field offset, fixed and variable', () => {
@@ -34,17 +35,24 @@ describe('frame diagrams: byte layouts as inline SVG', () => {
   it('draws an accessible SVG (title, desc) with the names and sizes as real text', async () => {
     const html = await render(FRAME);
     expect(html).toMatch(/^<figure class="diagram frame"><figcaption>One frame<\/figcaption>/);
-    expect(html).toMatch(/<svg class="diagram-svg frame"[^>]* role="img" aria-labelledby="diagram-1-title diagram-1-desc">/);
+    expect(html).toMatch(
+      /<svg class="diagram-svg frame"[^>]* role="img" aria-labelledby="diagram-1-title diagram-1-desc">/,
+    );
     expect(html).toContain('<title id="diagram-1-title">One frame</title>');
-    expect(html).toContain('<desc id="diagram-1-desc">Byte layout. length: 4 bytes at offset 0, u32be: how many bytes follow. type: 1 byte at offset 4, 1 for data. payload: length bytes at offset 5, the message.</desc>');
-    for (const text of ['>length</text>', '>payload</text>', '>4 bytes</text>', '>length bytes</text>']) expect(html).toContain(text);
+    expect(html).toContain(
+      '<desc id="diagram-1-desc">Byte layout. length: 4 bytes at offset 0, u32be: how many bytes follow. type: 1 byte at offset 4, 1 for data. payload: length bytes at offset 5, the message.</desc>',
+    );
+    for (const text of ['>length</text>', '>payload</text>', '>4 bytes</text>', '>length bytes</text>'])
+      expect(html).toContain(text);
     expect(html).not.toContain('<script');
   });
 
   it('adds a table with offset, size, field and meaning (descriptions keep their Markdown)', async () => {
     const html = await render(FRAME);
     expect(html).toContain('<th scope="col">Offset</th>');
-    expect(html).toContain('<tr><td><code>4</code></td><td>1 byte</td><td><code>type</code></td><td><code>1</code> for data</td></tr>');
+    expect(html).toContain(
+      '<tr><td><code>4</code></td><td>1 byte</td><td><code>type</code></td><td><code>1</code> for data</td></tr>',
+    );
   });
 
   it('gives each diagram of a page its own ids', async () => {
@@ -62,7 +70,9 @@ describe('frame diagrams: byte layouts as inline SVG', () => {
   });
 
   it('fails on a field after "...", a repeated name, a line that is not a field, and an empty frame', async () => {
-    expect((await failure('```frame\n... rest all\n1 more x\n```\n')).message).toContain(':3: frame: field "more" comes after "rest"');
+    expect((await failure('```frame\n... rest all\n1 more x\n```\n')).message).toContain(
+      ':3: frame: field "more" comes after "rest"',
+    );
     expect((await failure('```frame\n1 a x\n1 a y\n```\n')).message).toContain(':3: frame: field "a" is defined twice');
     expect((await failure('```frame\n4\n```\n')).message).toContain(':2: frame: "4" is not a field');
     expect((await failure('```frame\n```\n')).message).toContain('frame: the frame has no fields');
@@ -70,11 +80,14 @@ describe('frame diagrams: byte layouts as inline SVG', () => {
   });
 });
 
-const SEQ = '```sequence title="Echo"\nclient -> server: "hello"\nnote server: reads 5 bytes\nserver --> client: "hello"\nclient -x server: ping 2\n```\n';
+const SEQ =
+  '```sequence title="Echo"\nclient -> server: "hello"\nnote server: reads 5 bytes\nserver --> client: "hello"\nclient -x server: ping 2\n```\n';
 
 describe('sequence diagrams: exchanges as inline SVG', () => {
   it('reads participants in order of appearance, messages, notes and arrow styles', () => {
-    const seq = parseSequence('echo-server -> client: hi\nclient->echo-server: ok\nnote client: done\nclient -x echo-server: lost\nclient --> proxy: x\n');
+    const seq = parseSequence(
+      'echo-server -> client: hi\nclient->echo-server: ok\nnote client: done\nclient -x echo-server: lost\nclient --> proxy: x\n',
+    );
     expect(seq.participants).toEqual(['echo-server', 'client', 'proxy']);
     expect(seq.steps).toEqual([
       { kind: 'message', from: 'echo-server', to: 'client', label: 'hi', style: 'solid' },
@@ -97,7 +110,9 @@ describe('sequence diagrams: exchanges as inline SVG', () => {
   });
 
   it('describes the whole exchange in words for screen readers', () => {
-    const text = describeSequence(parseSequence('client -> server: "hello"\nnote server: reads\nclient -x server: ping\n'));
+    const text = describeSequence(
+      parseSequence('client -> server: "hello"\nnote server: reads\nclient -x server: ping\n'),
+    );
     expect(text).toBe(
       'Sequence of 3 steps between client and server. 1. client sends to server: "hello". 2. Note on server: reads. 3. client sends, but it is lost on the way, to server: ping.',
     );
@@ -113,6 +128,8 @@ describe('sequence diagrams: exchanges as inline SVG', () => {
 
   it('fails at the line that is neither a message nor a note', async () => {
     const err = await failure('```sequence\nclient -> server: hi\nclient sends hi\n```\n');
-    expect(err.message).toBe('lessons/01-echo/README.md:3: sequence: "client sends hi" is neither a message ("client -> server: label") nor a note ("note server: text")');
+    expect(err.message).toBe(
+      'lessons/01-echo/README.md:3: sequence: "client sends hi" is neither a message ("client -> server: label") nor a note ("note server: text")',
+    );
   });
 });

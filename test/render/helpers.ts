@@ -62,7 +62,8 @@ export function siteLinkProblems(dir: string): string[] {
       const [, tag, , url] = m as unknown as [string, string, string, string];
       if (/^[a-z]+:/i.test(url) || url.startsWith('//')) {
         // Outward links are fine to follow; nothing may be fetched from outside.
-        if (tag !== 'a' && !url.startsWith('data:')) problems.push(`${page}: <${tag}> loads ${url} from outside the site`);
+        if (tag !== 'a' && !url.startsWith('data:'))
+          problems.push(`${page}: <${tag}> loads ${url} from outside the site`);
         continue;
       }
       const [path = '', fragment] = url.split('#', 2);
@@ -72,10 +73,12 @@ export function siteLinkProblems(dir: string): string[] {
         problems.push(`${page}: ${url} points to a missing anchor`);
       }
     }
-    if (/@import|url\(\s*['"]?(https?:)?\/\//.test(html)) problems.push(`${page}: fetches something from outside in inline CSS`);
+    if (/@import|url\(\s*['"]?(https?:)?\/\//.test(html))
+      problems.push(`${page}: fetches something from outside in inline CSS`);
   }
   for (const css of [...files].filter((f) => f.endsWith('.css'))) {
-    if (/@import|url\(\s*['"]?(https?:)?\/\//.test(read(dir, css))) problems.push(`${css}: fetches something from outside`);
+    if (/@import|url\(\s*['"]?(https?:)?\/\//.test(read(dir, css)))
+      problems.push(`${css}: fetches something from outside`);
   }
   return problems;
 }

@@ -51,7 +51,10 @@ const exercises = [
 
 async function renderPage(readme = README, hints = HINTS, done?: Set<string>) {
   const base = await pageEnv();
-  const env = createEnv({ ...base.lesson, exercises }, base.highlighter, { hints: parseHints(hints, 'lessons/01-echo/hints.md'), done });
+  const env = createEnv({ ...base.lesson, exercises }, base.highlighter, {
+    hints: parseHints(hints, 'lessons/01-echo/hints.md'),
+    done,
+  });
   return { html: createMarkdown().render(readme, env), env };
 }
 
@@ -91,7 +94,9 @@ describe('headings: anchors and the table of contents', () => {
 
   it('fails on two headings for the same task', async () => {
     const err = await renderPage(`${README}\n## Task 2: Again\n`).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('lessons/01-echo/README.md:21: a second "## Task 2" heading: task numbers must be unique');
+    expect((err as Error).message).toBe(
+      'lessons/01-echo/README.md:21: a second "## Task 2" heading: task numbers must be unique',
+    );
   });
 });
 
@@ -108,10 +113,16 @@ describe('hints: parsed from hints.md', () => {
   });
 
   it('says what is wrong and where', () => {
-    expect(hintError('## Task 1: A\n\nStray text.\n')).toBe('lessons/01-echo/hints.md:3: text outside a hint: put it under a "### Hint N" heading');
+    expect(hintError('## Task 1: A\n\nStray text.\n')).toBe(
+      'lessons/01-echo/hints.md:3: text outside a hint: put it under a "### Hint N" heading',
+    );
     expect(hintError('### Hint 1\nx\n')).toBe('lessons/01-echo/hints.md:1: a hint before any "## Task N: ..." section');
-    expect(hintError('## Task 1: A\n### Hint 1\n\n## Task 2: B\n### Hint 1\nok\n')).toBe('lessons/01-echo/hints.md:2: hint 1 of task 1 is empty');
-    expect(hintError('## Task 1: A\n')).toBe('lessons/01-echo/hints.md:1: task 1 has no hints: add "### Hint 1" below it');
+    expect(hintError('## Task 1: A\n### Hint 1\n\n## Task 2: B\n### Hint 1\nok\n')).toBe(
+      'lessons/01-echo/hints.md:2: hint 1 of task 1 is empty',
+    );
+    expect(hintError('## Task 1: A\n')).toBe(
+      'lessons/01-echo/hints.md:1: task 1 has no hints: add "### Hint 1" below it',
+    );
     expect(hintError('## Tasks\n')).toContain(':1: "## Tasks" should be "## Task N: <title>"');
     expect(hintError('## Task 1: A\n### Hint one\nx\n')).toContain(':2: "### Hint one" should be "### Hint N"');
     expect(hintError('## Task 1: A\n### Hint 1\nx\n### Hint 1\ny\n')).toContain(':4: task 1 has two "### Hint 1"');
@@ -124,7 +135,9 @@ describe('hints: folded into the lesson page', () => {
     const task1 = html.slice(html.indexOf('id="task-1"'), html.indexOf('id="task-2"'));
     expect(task1.match(/<details class="hint"/g)).toHaveLength(2);
     expect(task1.indexOf('id="details"')).toBeLessThan(task1.indexOf('<section class="hints" id="task-1-hints"'));
-    expect(task1).toContain('<details class="hint"><summary><span class="hint-label">Hint 1</span></summary><div class="hint-body" id="task-1-hint-1">');
+    expect(task1).toContain(
+      '<details class="hint"><summary><span class="hint-label">Hint 1</span></summary><div class="hint-body" id="task-1-hint-1">',
+    );
     expect(task1).toContain('<p>Which event gives you the bytes?</p>');
     expect(task1).not.toContain(' open');
     const task2 = html.slice(html.indexOf('id="task-2"'), html.indexOf('id="check-your-work"'));
@@ -132,7 +145,8 @@ describe('hints: folded into the lesson page', () => {
   });
 
   it('renders a hint body with the same extensions as the README', async () => {
-    const hints = '## Task 1: A\n### Hint 1\n```ts file=upper.ts region=upper\n```\n\n> [!TIP]\n> Look.\n\n## Task 2: B\n### Hint 1\nx\n';
+    const hints =
+      '## Task 1: A\n### Hint 1\n```ts file=upper.ts region=upper\n```\n\n> [!TIP]\n> Look.\n\n## Task 2: B\n### Hint 1\nx\n';
     const { html } = await renderPage(README, hints);
     expect(html).toContain('<span class="file">upper.ts</span>');
     expect(html).toContain('<aside class="callout tip">');
@@ -146,7 +160,9 @@ describe('hints: folded into the lesson page', () => {
 
   it('fails on hints for a task the README does not have', async () => {
     const err = await renderPage(README, `${HINTS}\n## Task 3: Ghost\n\n### Hint 1\nBoo.\n`).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('lessons/01-echo/hints.md:18: hints for task 3, but README.md has no "## Task 3: ..." heading');
+    expect((err as Error).message).toBe(
+      'lessons/01-echo/hints.md:18: hints for task 3, but README.md has no "## Task 3: ..." heading',
+    );
   });
 });
 
@@ -167,6 +183,8 @@ describe('tasks: the exercise line under each task heading', () => {
 
   it('fails when an exercise in lesson.json has no task heading', async () => {
     const err = await renderPage(README.replace('## Task 2: Shout', '## Shout'), '').catch((e: unknown) => e);
-    expect((err as Error).message).toBe('lessons/01-echo/lesson.json: exercise "shout" is task 2, but README.md has no "## Task 2: Shout" heading');
+    expect((err as Error).message).toBe(
+      'lessons/01-echo/lesson.json: exercise "shout" is task 2, but README.md has no "## Task 2: Shout" heading',
+    );
   });
 });

@@ -54,13 +54,15 @@ describe('includes: code quoted from a lesson file by region', () => {
 
   it('quotes the whole file when no region is named', async () => {
     const { content } = await fence('```ts file=upper.ts\n```\n');
-    expect(content).toBe("export const upper = (text: string): string => text.toUpperCase();\n");
+    expect(content).toBe('export const upper = (text: string): string => text.toUpperCase();\n');
   });
 
   it('names the file and the lines quoted above the highlighted block', async () => {
     const { html } = await fence('```ts file=echo.ts region=handler\n```\n');
     const out = html();
-    expect(out).toContain('<figcaption><span class="file">echo.ts</span> <span class="lines">lines 7–10</span></figcaption>');
+    expect(out).toContain(
+      '<figcaption><span class="file">echo.ts</span> <span class="lines">lines 7–10</span></figcaption>',
+    );
     expect(out).toContain('data-n="7"');
     expect(out).not.toContain('style="--shiki');
   });
@@ -73,22 +75,30 @@ describe('includes: code quoted from a lesson file by region', () => {
 
   it('fails on a missing region and lists the regions the file has', async () => {
     const err = await renderError('```ts file=echo.ts region=listen\n```\n');
-    expect(err.message).toBe('lessons/01-echo/README.md:1: echo.ts: has no region "listen" (its regions: server, handler)');
+    expect(err.message).toBe(
+      'lessons/01-echo/README.md:1: echo.ts: has no region "listen" (its regions: server, handler)',
+    );
   });
 
   it('fails on a body that has drifted, at the first line that differs', async () => {
-    const body = [HANDLER[0], "    socket.pipe(socket);", HANDLER[2], HANDLER[3]].join('\n');
+    const body = [HANDLER[0], '    socket.pipe(socket);', HANDLER[2], HANDLER[3]].join('\n');
     const err = await renderError(`Intro.\n\n\`\`\`ts file=echo.ts region=handler\n${body}\n\`\`\`\n`);
     expect(err.line).toBe(5);
-    expect(err.message).toContain('lessons/01-echo/README.md:5: the code quoted from region "handler" of echo.ts has drifted');
-    expect(err.message).toContain(`this line reads "    socket.pipe(socket);" but echo.ts line 8 reads "${HANDLER[1]}"`);
+    expect(err.message).toContain(
+      'lessons/01-echo/README.md:5: the code quoted from region "handler" of echo.ts has drifted',
+    );
+    expect(err.message).toContain(
+      `this line reads "    socket.pipe(socket);" but echo.ts line 8 reads "${HANDLER[1]}"`,
+    );
   });
 
   it('fails on a quote longer or shorter than the region', async () => {
     const longer = await renderError(`\`\`\`ts file=echo.ts region=handler\n${HANDLER.join('\n')}\nextra();\n\`\`\`\n`);
     expect(longer.message).toContain('the quote has 1 more line(s) than the file: "extra();"');
     expect(longer.line).toBe(6);
-    const shorter = await renderError(`\`\`\`ts file=echo.ts region=handler\n${HANDLER.slice(0, 2).join('\n')}\n\`\`\`\n`);
+    const shorter = await renderError(
+      `\`\`\`ts file=echo.ts region=handler\n${HANDLER.slice(0, 2).join('\n')}\n\`\`\`\n`,
+    );
     expect(shorter.message).toContain('the quote stops early; echo.ts line 9 goes on with');
   });
 
@@ -98,7 +108,9 @@ describe('includes: code quoted from a lesson file by region', () => {
   });
 
   it('rejects unknown attributes, and a region without a file', async () => {
-    expect((await renderError('```ts file=echo.ts regoin=handler\n```\n')).message).toContain('unknown fence attribute "regoin"');
+    expect((await renderError('```ts file=echo.ts regoin=handler\n```\n')).message).toContain(
+      'unknown fence attribute "regoin"',
+    );
     expect((await renderError('```ts region=handler\n```\n')).message).toContain('region=handler needs a file=');
   });
 
@@ -113,8 +125,12 @@ describe('extractRegion', () => {
   it('says when a region is never ended, ended twice or marked twice', () => {
     expect(extractRegion('// #region a\nx\n', 'a')).toBe('region "a" (line 1) is never ended with // #endregion');
     expect(extractRegion('x\n// #endregion a\n', 'a')).toBe('line 2 ends a region that was never started');
-    expect(extractRegion('// #region a\n// #region b\n// #endregion a\n', 'a')).toContain('ends region "a", but the innermost open region is "b"');
-    expect(extractRegion('// #region a\n// #endregion\n// #region a\n// #endregion\n', 'a')).toBe('region "a" is marked twice (line 3)');
+    expect(extractRegion('// #region a\n// #region b\n// #endregion a\n', 'a')).toContain(
+      'ends region "a", but the innermost open region is "b"',
+    );
+    expect(extractRegion('// #region a\n// #endregion\n// #region a\n// #endregion\n', 'a')).toBe(
+      'region "a" is marked twice (line 3)',
+    );
   });
 
   it('accepts an unnamed #endregion and CRLF line ends', () => {
@@ -122,6 +138,8 @@ describe('extractRegion', () => {
   });
 
   it('tells how to mark a region in a file that has none', () => {
-    expect(extractRegion('const x = 1;\n', 'main')).toBe('has no region "main" (it marks no regions: add // #region main and // #endregion main)');
+    expect(extractRegion('const x = 1;\n', 'main')).toBe(
+      'has no region "main" (it marks no regions: add // #region main and // #endregion main)',
+    );
   });
 });

@@ -12,7 +12,9 @@ const render = async (src: string) => {
 
 describe('links: written for GitHub, working in the site', () => {
   it("sends a link to another lesson's README to that lesson's page, and records it for checking", async () => {
-    const { html, env } = await render('Line one.\n\nSee [framing](../02-framing/README.md#wire-format) and [it](../02-framing/).\n');
+    const { html, env } = await render(
+      'Line one.\n\nSee [framing](../02-framing/README.md#wire-format) and [it](../02-framing/).\n',
+    );
     expect(html).toContain('<a href="02-framing.html#wire-format">framing</a>');
     expect(html).toContain('<a href="02-framing.html">it</a>');
     expect(env.links).toEqual([
@@ -48,7 +50,9 @@ describe('links: written for GitHub, working in the site', () => {
     const { html, env } = await render('![a frame](echo.ts)\n');
     expect(html).toContain('src="assets/01-echo/echo.ts"');
     expect(env.assets.get('assets/01-echo/echo.ts')).toBe(join(fixtureLessons, '01-echo', 'echo.ts'));
-    await expect(render('![x](https://example.com/x.png)\n')).rejects.toThrow('is not local: the site must not fetch anything');
+    await expect(render('![x](https://example.com/x.png)\n')).rejects.toThrow(
+      'is not local: the site must not fetch anything',
+    );
     await expect(render('![x](gone.png)\n')).rejects.toThrow('image "gone.png" does not exist in 01-echo/');
   });
 });

@@ -26,7 +26,10 @@ async function start() {
   return { site, lessons, statePath, log, root };
 }
 
-async function fetchText(url: string, init?: RequestInit): Promise<{ status: number; type: string | null; body: string }> {
+async function fetchText(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; type: string | null; body: string }> {
   const res = await withDeadline(fetch(url, init), { ms: 5000, message: `the preview server did not answer ${url}` });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
@@ -92,7 +95,9 @@ describe('workbook serve: a live preview on 127.0.0.1', () => {
     const readme = join(lessons, '01-echo', 'README.md');
     writeFileSync(readme, readFileSync(readme, 'utf8').replace('sends back every byte', 'returns every byte'));
     await events.reloads(1, 'README.md changed');
-    expect((await fetchText(`${site.url}01-echo.html`)).body).toContain('An echo server returns every byte it receives.');
+    expect((await fetchText(`${site.url}01-echo.html`)).body).toContain(
+      'An echo server returns every byte it receives.',
+    );
   });
 
   it('shows a render error as a page, keeps serving, and recovers when the file is fixed', async () => {
@@ -132,7 +137,11 @@ describe('workbook serve: a live preview on 127.0.0.1', () => {
     await withDeadline(ended, { ms: 5000, message: 'the event stream stayed open after close()' });
     const port = Number(new URL(site.url).port);
     const refused = await withDeadline(
-      new Promise<string>((resolve) => connect(port, '127.0.0.1').on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? '')).on('connect', () => resolve('connected'))),
+      new Promise<string>((resolve) =>
+        connect(port, '127.0.0.1')
+          .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? ''))
+          .on('connect', () => resolve('connected')),
+      ),
       { ms: 5000, message: 'connecting to the closed server did not settle' },
     );
     expect(refused).toBe('ECONNREFUSED');
@@ -159,8 +168,14 @@ describe('choosing a port', () => {
   it('fails clearly when the port asked for is busy', async () => {
     const { port: busy } = await occupied();
     const root = tempDir();
-    const err = await serveSite({ lessonsDir: copyFixtures(root), port: busy, statePath: join(root, 'state.json') }).catch((e: unknown) => e);
+    const err = await serveSite({
+      lessonsDir: copyFixtures(root),
+      port: busy,
+      statePath: join(root, 'state.json'),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderError);
-    expect((err as Error).message).toBe(`port ${busy} on 127.0.0.1 is busy: choose another with --port, or --port 0 for any free one`);
+    expect((err as Error).message).toBe(
+      `port ${busy} on 127.0.0.1 is busy: choose another with --port, or --port 0 for any free one`,
+    );
   });
 });

@@ -24,9 +24,19 @@ async function renderError(lessonsDir: string): Promise<RenderError> {
 describe('the built site', () => {
   it('has an index, one page per lesson, a stylesheet and an icon, and counts them', async () => {
     const { out, result } = await build();
-    expect(readdirSync(out).sort()).toEqual(['.workbook-site.json', '01-echo.html', '02-framing.html', 'favicon.svg', 'index.html', 'style.css']);
+    expect(readdirSync(out).sort()).toEqual([
+      '.workbook-site.json',
+      '01-echo.html',
+      '02-framing.html',
+      'favicon.svg',
+      'index.html',
+      'style.css',
+    ]);
     expect(result.pages).toBe(3);
-    const bytes = ['01-echo.html', '02-framing.html', 'favicon.svg', 'index.html', 'style.css'].reduce((n, f) => n + readFileSync(join(out, f)).length, 0);
+    const bytes = ['01-echo.html', '02-framing.html', 'favicon.svg', 'index.html', 'style.css'].reduce(
+      (n, f) => n + readFileSync(join(out, f)).length,
+      0,
+    );
     expect(result.bytes).toBe(bytes);
     expect(result.ms).toBeGreaterThan(0);
   });
@@ -35,7 +45,9 @@ describe('the built site', () => {
     const { out } = await build();
     const index = read(out, 'index.html');
     expect(index.indexOf('<a href="01-echo.html">Echo</a>')).toBeGreaterThan(0);
-    expect(index.indexOf('<a href="01-echo.html">Echo</a>')).toBeLessThan(index.indexOf('<a href="02-framing.html">Framing</a>'));
+    expect(index.indexOf('<a href="01-echo.html">Echo</a>')).toBeLessThan(
+      index.indexOf('<a href="02-framing.html">Framing</a>'),
+    );
     expect(index).toContain('<a href="01-echo.html#task-2">Task 2: Shout back</a>');
     expect(index).toContain('A fixture lesson with one task.');
   });
@@ -61,7 +73,8 @@ describe('the built site', () => {
   it('is self-contained: every internal link and anchor resolves, nothing is fetched from outside, no script', async () => {
     const { out } = await build();
     expect(siteLinkProblems(out)).toEqual([]);
-    for (const page of ['index.html', '01-echo.html', '02-framing.html']) expect(read(out, page)).not.toContain('<script');
+    for (const page of ['index.html', '01-echo.html', '02-framing.html'])
+      expect(read(out, page)).not.toContain('<script');
   });
 
   it('builds the real lessons with every internal link and anchor resolving', async () => {
@@ -73,7 +86,10 @@ describe('the built site', () => {
 
 describe('progress on the index', () => {
   it('shows what is done when the state file says so', async () => {
-    const { out } = await build(fixtureLessons, JSON.stringify({ version: 1, done: ['01-echo/fixture-echo', 'elsewhere/x'] }));
+    const { out } = await build(
+      fixtureLessons,
+      JSON.stringify({ version: 1, done: ['01-echo/fixture-echo', 'elsewhere/x'] }),
+    );
     const index = read(out, 'index.html');
     expect(index).toContain('You have done <strong>1 of 3</strong> exercises.');
     expect(index).toContain('1 of 2 done');
@@ -124,19 +140,28 @@ describe('render errors name the lesson file and line', () => {
     const readme = join(lessons, '02-framing', 'README.md');
     writeFileSync(readme, read(join(lessons, '02-framing'), 'README.md').replace('#task-1)', '#task-9)'));
     const err = await renderError(lessons);
-    expect(err.message).toBe('lessons/02-framing/README.md:14: the link to #task-9 points nowhere: 01-echo.html has no such anchor');
+    expect(err.message).toBe(
+      'lessons/02-framing/README.md:14: the link to #task-9 points nowhere: 01-echo.html has no such anchor',
+    );
   });
 
   it('fails on a lesson without a README.md', async () => {
     const lessons = copyFixtures(tempDir());
     rmSync(join(lessons, '02-framing', 'README.md'));
-    expect((await renderError(lessons)).message).toBe('lessons/02-framing/README.md: README.md is missing: every lesson needs one (see docs/AUTHORING.md)');
+    expect((await renderError(lessons)).message).toBe(
+      'lessons/02-framing/README.md: README.md is missing: every lesson needs one (see docs/AUTHORING.md)',
+    );
   });
 
   it('fails on a lesson.json that is not valid', async () => {
     const lessons = copyFixtures(tempDir());
-    writeFileSync(join(lessons, '02-framing', 'lesson.json'), '{"title": "Framing", "summary": "", "exercises": [{"name": "x"}]}');
-    expect((await renderError(lessons)).message).toContain('lessons/02-framing/lesson.json: exercises[0].title must be a non-empty string');
+    writeFileSync(
+      join(lessons, '02-framing', 'lesson.json'),
+      '{"title": "Framing", "summary": "", "exercises": [{"name": "x"}]}',
+    );
+    expect((await renderError(lessons)).message).toContain(
+      'lessons/02-framing/lesson.json: exercises[0].title must be a non-empty string',
+    );
     writeFileSync(join(lessons, '02-framing', 'lesson.json'), '{"title": ');
     expect((await renderError(lessons)).message).toContain('lessons/02-framing/lesson.json: is not valid JSON');
   });
@@ -176,18 +201,25 @@ describe('readability', () => {
     const css = read(out, 'style.css');
     const darkBlock = css.slice(css.indexOf('@media screen and (prefers-color-scheme: dark)'));
     const themeVar = (block: string, name: string) => new RegExp(`--${name}:\\s*(#[0-9a-f]{6})`, 'i').exec(block)![1]!;
-    for (const [theme, block] of [['light', css], ['dark', darkBlock]] as const) {
+    for (const [theme, block] of [
+      ['light', css],
+      ['dark', darkBlock],
+    ] as const) {
       const bg = themeVar(block, 'bg');
       for (const name of ['fg', 'muted', 'accent', 'note', 'tip', 'important', 'warning', 'caution', 'done']) {
         expect(contrast(themeVar(block, name), bg), `${theme} --${name} on --bg`).toBeGreaterThanOrEqual(4.5);
       }
       for (const kind of ['note', 'tip', 'important', 'warning', 'caution']) {
-        expect(contrast(themeVar(block, kind), themeVar(block, `${kind}-bg`)), `${theme} ${kind} callout`).toBeGreaterThanOrEqual(4.5);
+        expect(
+          contrast(themeVar(block, kind), themeVar(block, `${kind}-bg`)),
+          `${theme} ${kind} callout`,
+        ).toBeGreaterThanOrEqual(4.5);
       }
       const codeBg = themeVar(block, 'code-bg');
       const tokens = [...css.matchAll(new RegExp(`--shiki-${theme}:(#[0-9A-F]{6})`, 'g'))].map((m) => m[1]!);
       expect(tokens.length).toBeGreaterThan(3);
-      for (const colour of tokens) expect(contrast(colour, codeBg), `${theme} token ${colour}`).toBeGreaterThanOrEqual(4.5);
+      for (const colour of tokens)
+        expect(contrast(colour, codeBg), `${theme} token ${colour}`).toBeGreaterThanOrEqual(4.5);
     }
   });
 });

@@ -61,7 +61,9 @@ describe('workbook check', () => {
     const { code, stdout } = await runCli(['check', 'type-slip'], { root });
     expect(code).toBe(0);
     expect(stdout).toContain('✓ 01 type-slip');
-    expect(stdout).toContain("Type error (a warning: tests still run) in lessons/01-fixture/type-slip.ts:3:9: Type 'string' is not assignable to type 'number'.");
+    expect(stdout).toContain(
+      "Type error (a warning: tests still run) in lessons/01-fixture/type-slip.ts:3:9: Type 'string' is not assignable to type 'number'.",
+    );
   });
 
   it("--json prints exercism's results.json (version 3), and --out writes it", async () => {
@@ -72,7 +74,12 @@ describe('workbook check', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(json);
     expect(json.version).toBe(3);
     expect(json.status).toBe('fail');
-    expect(json.tests).toContainEqual({ name: '01-fixture/adder > adds 2 and 3', status: 'pass', output: 'adding 2 and 3\n', task_id: 1 });
+    expect(json.tests).toContainEqual({
+      name: '01-fixture/adder > adds 2 and 3',
+      status: 'pass',
+      output: 'adding 2 and 3\n',
+      task_id: 1,
+    });
     const failing = json.tests.find((t: { name: string }) => t.name === '01-fixture/wrong-bytes > returns "hello"');
     expect(failing).toMatchObject({ status: 'fail', task_id: 2 });
     expect(failing.message).toContain('first difference at byte 4');
@@ -95,18 +102,23 @@ describe('workbook check', () => {
   });
 
   it('--target <dir> says which file a submission is missing', async () => {
-    const { code, stdout } = await runCli(['check', 'adder', '--target', join(root, 'no-such-submission'), '--json'], { root });
+    const { code, stdout } = await runCli(['check', 'adder', '--target', join(root, 'no-such-submission'), '--json'], {
+      root,
+    });
     expect(code).toBe(1);
     expect(JSON.parse(stdout).message).toMatch(/adder\.ts is missing|no such file/i);
     expect(existsSync(join(root, 'no-such-submission'))).toBe(false);
   });
 
-  it('--target <dir> grades with the workbook\'s own copy of the files a lesson gives, not the submission\'s', async () => {
+  it("--target <dir> grades with the workbook's own copy of the files a lesson gives, not the submission's", async () => {
     const submission = join(root, 'submission');
     cpSync(join(root, 'lessons'), join(submission, 'lessons'), { recursive: true });
     const lesson = join(submission, 'lessons', '01-fixture');
     // Wrong only for 2 + 3, where the tampered given file expects the wrong answer.
-    writeFileSync(join(lesson, 'adder.ts'), 'export function add(a: number, b: number): number {\n  return a === 2 && b === 3 ? 6 : a + b;\n}\n');
+    writeFileSync(
+      join(lesson, 'adder.ts'),
+      'export function add(a: number, b: number): number {\n  return a === 2 && b === 3 ? 6 : a + b;\n}\n',
+    );
     writeFileSync(join(lesson, 'numbers.ts'), 'export const TWO_AND_THREE = 6;\n'); // tampered to match the wrong answer
     const { code, stdout } = await runCli(['check', 'adder', '--target', submission, '--no-types'], { root });
     expect(code).toBe(1);

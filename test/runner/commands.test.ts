@@ -121,16 +121,20 @@ describe('workbook reset', () => {
 });
 
 describe('the CLI as a whole', () => {
-  it.each(['list', 'check', 'watch', 'hint', 'solution', 'reset', 'render', 'serve', 'dev'])('%s --help describes the command and exits 0', async (command) => {
-    const { code, stdout } = await runCli([command, '--help'], { root });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/Usage: npx workbook/);
-  });
+  it.each(['list', 'check', 'watch', 'hint', 'solution', 'reset', 'render', 'serve', 'dev'])(
+    '%s --help describes the command and exits 0',
+    async (command) => {
+      const { code, stdout } = await runCli([command, '--help'], { root });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/Usage: npx workbook/);
+    },
+  );
 
   it('--help lists the commands', async () => {
     const { code, stdout } = await runCli(['--help'], { root });
     expect(code).toBe(0);
-    for (const command of ['list', 'check', 'watch', 'hint', 'solution', 'reset', 'render', 'serve']) expect(stdout).toContain(`  ${command}`);
+    for (const command of ['list', 'check', 'watch', 'hint', 'solution', 'reset', 'render', 'serve'])
+      expect(stdout).toContain(`  ${command}`);
   });
 
   it('suggests a command for a typo and exits 2', async () => {

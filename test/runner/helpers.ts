@@ -31,7 +31,15 @@ export function fixtureCopy(): string {
 }
 
 /** Runs `workbook <args>` with the workbook at `root`; never throws on a non-zero exit. */
-export function runCli(args: string[], { root, env = {}, cwd, timeout = 45_000 }: { root?: string; env?: Record<string, string>; cwd?: string; timeout?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  {
+    root,
+    env = {},
+    cwd,
+    timeout = 45_000,
+  }: { root?: string; env?: Record<string, string>; cwd?: string; timeout?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
@@ -46,7 +54,10 @@ export function runCli(args: string[], { root, env = {}, cwd, timeout = 45_000 }
 }
 
 /** Starts `workbook <args>` and returns the child, for interactive commands (watch). */
-export function startCli(args: string[], { root, env = {} }: { root: string; env?: Record<string, string> }): ChildProcessWithoutNullStreams {
+export function startCli(
+  args: string[],
+  { root, env = {} }: { root: string; env?: Record<string, string> },
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [bin, ...args], { cwd: root, env: cliEnv(root, env) });
 }
 

@@ -8,38 +8,79 @@ const explain = (error: Record<string, unknown>): string => explainError(error a
 
 describe('explain', () => {
   it('shows the TODO of an unwritten starter, whatever the assertion was', () => {
-    const error = { name: 'AssertionError', message: 'expected Error: TODO: write push (task… to be an instance of LineTooLongError', actual: { message: 'TODO: write push (task 1 in lessons/02-x/README.md)' } };
+    const error = {
+      name: 'AssertionError',
+      message: 'expected Error: TODO: write push (task… to be an instance of LineTooLongError',
+      actual: { message: 'TODO: write push (task 1 in lessons/02-x/README.md)' },
+    };
     expect(explain(error)).toBe('TODO: write push (task 1 in lessons/02-x/README.md)\n(This part is not written yet.)');
   });
 
   it("keeps a test's own sentence and says a comparison in words", () => {
-    const error = { name: 'AssertionError', message: "your server does not listen for 'error': expected 0 to be greater than 0", expected: '0', actual: '0' };
+    const error = {
+      name: 'AssertionError',
+      message: "your server does not listen for 'error': expected 0 to be greater than 0",
+      expected: '0',
+      actual: '0',
+    };
     expect(explain(error)).toBe("your server does not listen for 'error'\n(it was 0; it must be greater than 0)");
-    const queued = { name: 'AssertionError', message: 'your sender queued too much: expected 4980736 to be less than or equal to 2097152', expected: '2097152', actual: '4980736' };
-    expect(explain(queued)).toBe('your sender queued too much\n(it was 4980736; it must be less than or equal to 2097152)');
+    const queued = {
+      name: 'AssertionError',
+      message: 'your sender queued too much: expected 4980736 to be less than or equal to 2097152',
+      expected: '2097152',
+      actual: '4980736',
+    };
+    expect(explain(queued)).toBe(
+      'your sender queued too much\n(it was 4980736; it must be less than or equal to 2097152)',
+    );
   });
 
   it('says that a promise resolved where the test expected it to reject', () => {
-    const error = { name: 'AssertionError', message: 'promise resolved "undefined" instead of rejecting', expected: 'Error { "message": "rejected promise" }', actual: 'undefined' };
+    const error = {
+      name: 'AssertionError',
+      message: 'promise resolved "undefined" instead of rejecting',
+      expected: 'Error { "message": "rejected promise" }',
+      actual: 'undefined',
+    };
     expect(explain(error)).toBe('the promise resolved, but this test expects it to reject (fail with an error)');
   });
 
   it('drops true/false from a boolean check that has a sentence', () => {
-    const error = { name: 'AssertionError', message: 'idleMs 0 must throw a RangeError, but it returned a server: expected false to be true // Object.is equality', expected: 'true', actual: 'false' };
+    const error = {
+      name: 'AssertionError',
+      message:
+        'idleMs 0 must throw a RangeError, but it returned a server: expected false to be true // Object.is equality',
+      expected: 'true',
+      actual: 'false',
+    };
     expect(explain(error)).toBe('idleMs 0 must throw a RangeError, but it returned a server');
   });
 
   it('keeps expected and received where they say something', () => {
-    const error = { name: 'AssertionError', message: 'the reply to "first": expected [ \'one\', \'two\' ] to deeply equal [ \'one\' ]', expected: "[ 'one' ]", actual: "[ 'one', 'two' ]" };
+    const error = {
+      name: 'AssertionError',
+      message: "the reply to \"first\": expected [ 'one', 'two' ] to deeply equal [ 'one' ]",
+      expected: "[ 'one' ]",
+      actual: "[ 'one', 'two' ]",
+    };
     expect(explain(error)).toBe("the reply to \"first\"\nexpected: [ 'one' ]\nreceived: [ 'one', 'two' ]");
   });
 
   it('says what happened instead when an error of another kind was thrown', () => {
-    const error = { name: 'AssertionError', message: 'expected error to be instance of RangeError', expected: 'RangeError', actual: { name: 'DeadlineError', message: 'the request was still pending within 1 s' } };
-    expect(explain(error)).toBe('expected error to be instance of RangeError\ninstead, this happened: DeadlineError: the request was still pending within 1 s');
+    const error = {
+      name: 'AssertionError',
+      message: 'expected error to be instance of RangeError',
+      expected: 'RangeError',
+      actual: { name: 'DeadlineError', message: 'the request was still pending within 1 s' },
+    };
+    expect(explain(error)).toBe(
+      'expected error to be instance of RangeError\ninstead, this happened: DeadlineError: the request was still pending within 1 s',
+    );
   });
 
   it('turns a test timeout into a sentence about waiting', () => {
-    expect(explain({ name: 'Error', message: 'Test timed out in 10000ms.' })).toMatch(/^This test did not finish within 10 s\. Your code may be waiting/);
+    expect(explain({ name: 'Error', message: 'Test timed out in 10000ms.' })).toMatch(
+      /^This test did not finish within 10 s\. Your code may be waiting/,
+    );
   });
 });

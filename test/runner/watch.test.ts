@@ -27,7 +27,10 @@ function outputOf(child: ReturnType<typeof startCli>) {
         while (!text.slice(from).includes(wanted)) await new Promise<void>((resolve) => waiters.push(resolve));
         return text.indexOf(wanted, from) + wanted.length;
       })();
-      return withDeadline(found, { ms, message: () => `watch never printed "${wanted}"; it printed:\n${text.slice(from)}` });
+      return withDeadline(found, {
+        ms,
+        message: () => `watch never printed "${wanted}"; it printed:\n${text.slice(from)}`,
+      });
     },
   };
 }
@@ -35,7 +38,10 @@ function outputOf(child: ReturnType<typeof startCli>) {
 describe('workbook watch', () => {
   it('re-checks on save, moves on after a pass, and quits on q', async () => {
     mkdirSync(join(root, '.workbook'), { recursive: true });
-    writeFileSync(join(root, '.workbook', 'state.json'), JSON.stringify({ version: 1, done: ['01-fixture/adder'], hints: {} }));
+    writeFileSync(
+      join(root, '.workbook', 'state.json'),
+      JSON.stringify({ version: 1, done: ['01-fixture/adder'], hints: {} }),
+    );
     const child = startCli(['watch'], { root });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
@@ -44,11 +50,17 @@ describe('workbook watch', () => {
       at = await out.waitFor('Watching for saves', at);
 
       // A save that still fails: re-checked, still failing.
-      writeFileSync(join(root, 'lessons', '01-fixture', 'wrong-bytes.ts'), "export function greeting(): Buffer {\n  return Buffer.from('help!');\n}\n");
+      writeFileSync(
+        join(root, 'lessons', '01-fixture', 'wrong-bytes.ts'),
+        "export function greeting(): Buffer {\n  return Buffer.from('help!');\n}\n",
+      );
       at = await out.waitFor('first difference at byte 3', at);
 
       // The fix: it passes and the next exercise becomes current.
-      copyFileSync(join(root, 'solutions', '01-fixture', 'wrong-bytes.ts'), join(root, 'lessons', '01-fixture', 'wrong-bytes.ts'));
+      copyFileSync(
+        join(root, 'solutions', '01-fixture', 'wrong-bytes.ts'),
+        join(root, 'lessons', '01-fixture', 'wrong-bytes.ts'),
+      );
       at = await out.waitFor('wrong-bytes passes.', at);
       at = await out.waitFor('Current exercise: broken-syntax', at);
       at = await out.waitFor('Syntax error in lessons/01-fixture/broken-syntax.ts:3:14', at);
@@ -64,18 +76,30 @@ describe('workbook watch', () => {
   });
 
   it('keeps running when the learner code crashes, and --manual re-checks on Enter', async () => {
-    writeFileSync(join(root, '.workbook', 'state.json'), JSON.stringify({ version: 1, done: ['01-fixture/adder', '01-fixture/wrong-bytes', '01-fixture/broken-syntax', '01-fixture/silent-server'], hints: {} }));
+    writeFileSync(
+      join(root, '.workbook', 'state.json'),
+      JSON.stringify({
+        version: 1,
+        done: ['01-fixture/adder', '01-fixture/wrong-bytes', '01-fixture/broken-syntax', '01-fixture/silent-server'],
+        hints: {},
+      }),
+    );
     const child = startCli(['watch', '--manual'], { root });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const out = outputOf(child);
       let at = await out.waitFor('boom from a callback');
       at = await out.waitFor('Press Enter to re-check', at);
-      copyFileSync(join(root, 'solutions', '01-fixture', 'crasher.ts'), join(root, 'lessons', '01-fixture', 'crasher.ts'));
+      copyFileSync(
+        join(root, 'solutions', '01-fixture', 'crasher.ts'),
+        join(root, 'lessons', '01-fixture', 'crasher.ts'),
+      );
       child.stdin.write('\n');
       at = await out.waitFor('crasher passes.', at);
       child.stdin.end(); // closing input quits manual mode
-      expect(await withDeadline(exited, { ms: 10_000, message: 'watch --manual did not quit when its input closed' })).toBe(0);
+      expect(
+        await withDeadline(exited, { ms: 10_000, message: 'watch --manual did not quit when its input closed' }),
+      ).toBe(0);
     } finally {
       child.kill();
     }

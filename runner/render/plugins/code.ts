@@ -28,6 +28,7 @@ function captionOf(meta: CodeMeta): string {
   const n = meta.lineNumbers ?? [];
   const first = n[0];
   const last = n.at(-1);
-  const lines = meta.region === undefined || first === undefined ? '' : first === last ? `line ${first}` : `lines ${first}–${last}`;
+  const lines =
+    meta.region === undefined || first === undefined ? '' : first === last ? `line ${first}` : `lines ${first}–${last}`;
   return `<span class="file">${esc(meta.file)}</span>${lines ? ` <span class="lines">${lines}</span>` : ''}`;
 }

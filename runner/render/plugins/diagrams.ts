@@ -23,7 +23,11 @@ export function diagramsPlugin(md: MarkdownIt): void {
     try {
       if (kind === 'frame') {
         const title = attrs.get('title') ?? 'Frame layout';
-        return renderFrame(parseFrame(token.content), { id, title, renderInline: (text) => md.renderInline(text, env) });
+        return renderFrame(parseFrame(token.content), {
+          id,
+          title,
+          renderInline: (text) => md.renderInline(text, env),
+        });
       }
       return renderSequence(parseSequence(token.content), { id, title: attrs.get('title') ?? '' });
     } catch (err) {

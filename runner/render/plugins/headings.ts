@@ -21,7 +21,8 @@ export function headingsPlugin(md: MarkdownIt): void {
       let id: string;
       if (task) {
         id = `task-${Number(task[1])}`;
-        if (env.ids.has(id)) throw errorAt(env, open, `a second "## Task ${Number(task[1])}" heading: task numbers must be unique`);
+        if (env.ids.has(id))
+          throw errorAt(env, open, `a second "## Task ${Number(task[1])}" heading: task numbers must be unique`);
         env.ids.add(id);
       } else {
         id = uniqueId(env, slugify(text));
@@ -43,5 +44,7 @@ export function headingsPlugin(md: MarkdownIt): void {
 
 /** A heading's text as a reader sees it (code spans included, markup dropped). */
 export function plainText(children: Token[]): string {
-  return children.map((t) => (t.type === 'text' || t.type === 'code_inline' ? t.content : t.children ? plainText(t.children) : '')).join('');
+  return children
+    .map((t) => (t.type === 'text' || t.type === 'code_inline' ? t.content : t.children ? plainText(t.children) : ''))
+    .join('');
 }

@@ -35,14 +35,20 @@ export function hintsPlugin(md: MarkdownIt): void {
       const hints = env.hints.get(n);
       if (!hints) continue;
       let end = i + 3;
-      while (end < tokens.length && !(tokens[end]!.type === 'heading_open' && ['h1', 'h2'].includes(tokens[end]!.tag))) end++;
+      while (end < tokens.length && !(tokens[end]!.type === 'heading_open' && ['h1', 'h2'].includes(tokens[end]!.tag)))
+        end++;
       const block = new state.Token('html_block', '', 0);
       block.content = renderHints(md, env, hints);
       tokens.splice(end, 0, block);
     }
     for (const t of env.hints.values()) {
       if (!seen.has(t.task)) {
-        throw errorAt({ ...env, file: 'hints.md', lineOffset: 0 }, undefined, `hints for task ${t.task}, but README.md has no "## Task ${t.task}: ..." heading`, t.line - 1);
+        throw errorAt(
+          { ...env, file: 'hints.md', lineOffset: 0 },
+          undefined,
+          `hints for task ${t.task}, but README.md has no "## Task ${t.task}: ..." heading`,
+          t.line - 1,
+        );
       }
     }
   });
@@ -52,7 +58,13 @@ function renderHints(md: MarkdownIt, env: PageEnv, task: HintTask): string {
   const n = task.task;
   const items = task.hints.map((h) => {
     const id = `task-${n}-hint-${h.number}`;
-    if (env.ids.has(id)) throw errorAt({ ...env, file: 'hints.md', lineOffset: 0 }, undefined, `the id "${id}" is already taken in the page`, h.line - 2);
+    if (env.ids.has(id))
+      throw errorAt(
+        { ...env, file: 'hints.md', lineOffset: 0 },
+        undefined,
+        `the id "${id}" is already taken in the page`,
+        h.line - 2,
+      );
     env.ids.add(id);
     const sub: PageEnv = { ...env, file: 'hints.md', lineOffset: h.line - 1 };
     const body = md.render(h.body, sub);

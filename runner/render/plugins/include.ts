@@ -50,14 +50,17 @@ export function includePlugin(md: MarkdownIt): void {
 
 function readCodeMeta(env: PageEnv, token: Token, lang: string, attrText: string): CodeMeta {
   const attrs = parseAttrs(attrText);
-  if (!attrs) throw errorAt(env, token, `cannot read the fence's attributes "${attrText}": write key=value or key="a value"`);
+  if (!attrs)
+    throw errorAt(env, token, `cannot read the fence's attributes "${attrText}": write key=value or key="a value"`);
   for (const key of attrs.keys()) {
-    if (!CODE_ATTRS.has(key)) throw errorAt(env, token, `unknown fence attribute "${key}" (a code fence takes file=, region= and title=)`);
+    if (!CODE_ATTRS.has(key))
+      throw errorAt(env, token, `unknown fence attribute "${key}" (a code fence takes file=, region= and title=)`);
   }
   const file = attrs.get('file');
   const region = attrs.get('region');
   const meta: CodeMeta = { lang, title: attrs.get('title') };
-  if (region !== undefined && file === undefined) throw errorAt(env, token, `region=${region} needs a file= to read it from`);
+  if (region !== undefined && file === undefined)
+    throw errorAt(env, token, `region=${region} needs a file= to read it from`);
   if (file === undefined) return meta;
 
   const path = resolve(env.lesson.dir, file);
@@ -114,7 +117,8 @@ export function extractRegion(source: string, region?: string): Region | string 
       out.numbers.push(i + 1);
     }
   }
-  if (open.length > 0) return `region "${open.at(-1)!.name}" (line ${open.at(-1)!.line}) is never ended with // #endregion`;
+  if (open.length > 0)
+    return `region "${open.at(-1)!.name}" (line ${open.at(-1)!.line}) is never ended with // #endregion`;
   if (region !== undefined && !closed) {
     const names = [...seen];
     return `has no region "${region}" (${names.length ? `its regions: ${names.join(', ')}` : 'it marks no regions: add // #region ' + region + ' and // #endregion ' + region})`;
@@ -125,18 +129,27 @@ export function extractRegion(source: string, region?: string): Region | string 
 /** Fails when a non-empty fence body differs from the region (trailing spaces aside). */
 function checkBody(env: PageEnv, token: Token, found: Region, file: string, region: string | undefined): void {
   if (token.content.trim() === '') return; // an empty body is filled in
-  const body = token.content.replace(/\n$/, '').split('\n').map((l) => l.trimEnd());
+  const body = token.content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.trimEnd());
   const want = found.lines.map((l) => l.trimEnd());
   const what = region === undefined ? file : `region "${region}" of ${file}`;
   for (let i = 0; i < Math.max(body.length, want.length); i++) {
     if (body[i] === want[i]) continue;
     const fix = 'Copy the region again, or leave the fence body empty and the renderer fills it in.';
     let detail: string;
-    if (i >= want.length) detail = `the quote has ${body.length - want.length} more line(s) than the file: "${body[i]}"`;
-    else if (i >= body.length) detail = `the quote stops early; ${file} line ${found.numbers[i]} goes on with "${want[i]}"`;
+    if (i >= want.length)
+      detail = `the quote has ${body.length - want.length} more line(s) than the file: "${body[i]}"`;
+    else if (i >= body.length)
+      detail = `the quote stops early; ${file} line ${found.numbers[i]} goes on with "${want[i]}"`;
     else detail = `this line reads "${body[i]}" but ${file} line ${found.numbers[i]} reads "${want[i]}"`;
     // +1: the body starts on the line after the fence's opening line.
-    throw errorAt(env, token, `the code quoted from ${what} has drifted: ${detail}. ${fix}`, 1 + Math.min(i, body.length));
+    throw errorAt(
+      env,
+      token,
+      `the code quoted from ${what} has drifted: ${detail}. ${fix}`,
+      1 + Math.min(i, body.length),
+    );
   }
 }
-

@@ -36,10 +36,12 @@ function rewriteLink(env: PageEnv, block: Token, children: Token[], i: number): 
     env.links.push({ page: '', fragment: decodeURIComponent(href.slice(1)), file, line });
     return;
   }
-  if (href.startsWith('/')) throw errorAt(env, block, `link "${href}" starts with "/": use a path relative to the lesson folder`);
+  if (href.startsWith('/'))
+    throw errorAt(env, block, `link "${href}" starts with "/": use a path relative to the lesson folder`);
   const [path = '', hash = ''] = href.split('#', 2);
   const target = resolve(env.lesson.dir, decodeURIComponent(path));
-  if (!existsSync(target)) throw errorAt(env, block, `link "${href}" points to ${relative(env.lesson.dir, target)}, which does not exist`);
+  if (!existsSync(target))
+    throw errorAt(env, block, `link "${href}" points to ${relative(env.lesson.dir, target)}, which does not exist`);
   const lessonsRoot = dirname(env.lesson.dir);
   const isDir = statSync(target).isDirectory();
   const folder = isDir ? target : dirname(target);
@@ -54,12 +56,20 @@ function rewriteLink(env: PageEnv, block: Token, children: Token[], i: number): 
   // A file the site does not carry: keep its name as text, drop the link.
   const close = children.slice(i).find((t) => t.type === 'link_close' && t.level === link.level)!;
   link.tag = close.tag = 'span';
-  link.attrs = [['class', 'file-ref'], ['title', relative(lessonsRoot, target).split(sep).join('/')]];
+  link.attrs = [
+    ['class', 'file-ref'],
+    ['title', relative(lessonsRoot, target).split(sep).join('/')],
+  ];
 }
 
 function rewriteImage(env: PageEnv, block: Token, image: Token): void {
   const src = image.attrGet('src') ?? '';
-  if (EXTERNAL.test(src)) throw errorAt(env, block, `image "${src}" is not local: the site must not fetch anything; put the file in the lesson folder`);
+  if (EXTERNAL.test(src))
+    throw errorAt(
+      env,
+      block,
+      `image "${src}" is not local: the site must not fetch anything; put the file in the lesson folder`,
+    );
   const target = resolve(env.lesson.dir, decodeURIComponent(src));
   const inside = relative(env.lesson.dir, target);
   if (inside.startsWith('..')) throw errorAt(env, block, `image "${src}" is outside the lesson folder`);

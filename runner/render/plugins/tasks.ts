@@ -29,7 +29,11 @@ export function tasksPlugin(md: MarkdownIt): void {
 function exerciseCard(env: PageEnv, e: PageEnv['lesson']['exercises'][number]): string {
   const done = env.done?.has(`${env.lesson.folder}/${e.name}`);
   const status =
-    done === undefined ? '' : done ? '<span class="status done">✓ Done</span> ' : '<span class="status todo">Not done yet</span> ';
+    done === undefined
+      ? ''
+      : done
+        ? '<span class="status done">✓ Done</span> '
+        : '<span class="status todo">Not done yet</span> ';
   return (
     `<p class="exercise">${status}Write it in <code>${esc(e.file)}</code>; ` +
     `check it with <code>npx workbook check ${esc(e.name)}</code>. ` +

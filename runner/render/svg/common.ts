@@ -27,7 +27,14 @@ export function textWidth(text: string, size: number, em = MONO): number {
  * <title> and <desc>. `id` must be unique in the page. The natural width is
  * kept as a maximum (CSS scales the drawing down on a narrow screen).
  */
-export function svgOpen(opts: { id: string; width: number; height: number; title: string; desc: string; kind: string }): string {
+export function svgOpen(opts: {
+  id: string;
+  width: number;
+  height: number;
+  title: string;
+  desc: string;
+  kind: string;
+}): string {
   const { id, width, height, title, desc, kind } = opts;
   const w = Math.ceil(width);
   const h = Math.ceil(height);

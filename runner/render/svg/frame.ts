@@ -25,19 +25,31 @@ export function parseFrame(body: string): FrameField[] {
   const variable: string[] = [];
   for (const { text, index } of contentLines(body)) {
     const m = FIELD.exec(text);
-    if (!m) throw new DiagramError(`"${text}" is not a field: write "<size> <name> <description>", e.g. "4 length u32be: how many bytes follow"`, index);
+    if (!m)
+      throw new DiagramError(
+        `"${text}" is not a field: write "<size> <name> <description>", e.g. "4 length u32be: how many bytes follow"`,
+        index,
+      );
     const [, sizeText, name, description = ''] = m as unknown as [string, string, string, string?];
     const last = fields.at(-1);
-    if (last?.size === 'rest') throw new DiagramError(`field "${name}" comes after "${last.name}", which already takes the rest of the frame`, index);
+    if (last?.size === 'rest')
+      throw new DiagramError(
+        `field "${name}" comes after "${last.name}", which already takes the rest of the frame`,
+        index,
+      );
     if (fields.some((f) => f.name === name)) throw new DiagramError(`field "${name}" is defined twice`, index);
     let size: number | string;
     if (sizeText === '...') size = 'rest';
     else if (/^\d+$/.test(sizeText)) {
       size = Number(sizeText);
-      if (size === 0) throw new DiagramError(`field "${name}" has size 0: leave it out, or mention it in the text`, index);
+      if (size === 0)
+        throw new DiagramError(`field "${name}" has size 0: leave it out, or mention it in the text`, index);
     } else {
       if (!fields.some((f) => f.name === sizeText)) {
-        throw new DiagramError(`the size of "${name}" is "${sizeText}", but no earlier field has that name (a size is a byte count, an earlier field's name, or ...)`, index);
+        throw new DiagramError(
+          `the size of "${name}" is "${sizeText}", but no earlier field has that name (a size is a byte count, an earlier field's name, or ...)`,
+          index,
+        );
       }
       size = sizeText;
     }
@@ -46,7 +58,8 @@ export function parseFrame(body: string): FrameField[] {
     if (typeof size === 'number') fixed += size;
     else variable.push(size);
   }
-  if (fields.length === 0) throw new DiagramError('the frame has no fields: write one "<size> <name> <description>" per line', 0);
+  if (fields.length === 0)
+    throw new DiagramError('the frame has no fields: write one "<size> <name> <description>" per line', 0);
   return fields;
 }
 
@@ -69,7 +82,10 @@ const SMALL = 12;
  * The SVG drawing of `fields`. `id` is unique in the page; `renderInline`
  * turns a description's Markdown into HTML for the table.
  */
-export function renderFrame(fields: FrameField[], opts: { id: string; title: string; renderInline: (md: string) => string }): string {
+export function renderFrame(
+  fields: FrameField[],
+  opts: { id: string; title: string; renderInline: (md: string) => string },
+): string {
   // Widths: a fixed field gets 26 units a byte (up to 8 bytes' worth), a
   // variable one a fixed width with a torn right edge; never narrower than its name.
   const boxes = fields.map((f) => {
@@ -92,9 +108,14 @@ export function renderFrame(fields: FrameField[], opts: { id: string; title: str
   const width = Math.max(...boxes.map((b) => b.x + b.w)) + PAD + 8;
   const height = (row + 1) * ROW_H;
   const desc = fields
-    .map((f) => `${f.name}: ${sizeWords(f.size)} at offset ${f.offset}${f.description ? `, ${stripMarkdown(f.description)}` : ''}.`)
+    .map(
+      (f) =>
+        `${f.name}: ${sizeWords(f.size)} at offset ${f.offset}${f.description ? `, ${stripMarkdown(f.description)}` : ''}.`,
+    )
     .join(' ');
-  const parts = [svgOpen({ id: opts.id, width, height, title: opts.title, desc: `Byte layout. ${desc}`, kind: 'frame' })];
+  const parts = [
+    svgOpen({ id: opts.id, width, height, title: opts.title, desc: `Byte layout. ${desc}`, kind: 'frame' }),
+  ];
   boxes.forEach((b, i) => {
     const y = b.row * ROW_H + TOP;
     const { field } = b;
@@ -116,8 +137,12 @@ export function renderFrame(fields: FrameField[], opts: { id: string; title: str
       parts.push(`<path class="box ${tone} open" d="M${r(b.x)} ${y}H${r(x2)}${zig}H${r(b.x)}Z"/>`);
     }
     const cx = b.x + (b.w - (typeof field.size === 'number' ? 0 : 7)) / 2;
-    parts.push(`<text class="name" x="${r(cx)}" y="${y + BOX_H / 2 + 5}" text-anchor="middle">${esc(field.name)}</text>`);
-    parts.push(`<text class="size" x="${r(cx)}" y="${y + BOX_H + 17}" text-anchor="middle">${esc(sizeWords(field.size))}</text>`);
+    parts.push(
+      `<text class="name" x="${r(cx)}" y="${y + BOX_H / 2 + 5}" text-anchor="middle">${esc(field.name)}</text>`,
+    );
+    parts.push(
+      `<text class="size" x="${r(cx)}" y="${y + BOX_H + 17}" text-anchor="middle">${esc(sizeWords(field.size))}</text>`,
+    );
     parts.push(`<text class="offset" x="${r(b.x + 3)}" y="${y - 7}">${esc(field.offset)}</text>`);
   });
   parts.push('</svg>');

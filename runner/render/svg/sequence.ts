@@ -36,13 +36,17 @@ export function parseSequence(body: string): Sequence {
     }
     const m = MESSAGE.exec(text);
     if (!m) {
-      throw new DiagramError(`"${text}" is neither a message ("client -> server: label") nor a note ("note server: text")`, index);
+      throw new DiagramError(
+        `"${text}" is neither a message ("client -> server: label") nor a note ("note server: text")`,
+        index,
+      );
     }
     const arrow = m[2] ?? m[3]!;
     const style = arrow === '-->' ? 'dashed' : arrow === '-x' ? 'lost' : 'solid';
     steps.push({ kind: 'message', from: meet(m[1]!.trim()), to: meet(m[4]!.trim()), label: m[5]!, style });
   }
-  if (steps.length === 0) throw new DiagramError('the sequence is empty: write one "client -> server: label" per line', 0);
+  if (steps.length === 0)
+    throw new DiagramError('the sequence is empty: write one "client -> server: label" per line', 0);
   return { participants, steps };
 }
 
@@ -66,7 +70,11 @@ export function renderSequence(seq: Sequence, opts: { id: string; title: string 
   // each one's shortfall going to its last gap.
   const spans = steps
     .filter((s) => s.kind === 'message')
-    .map((s) => ({ a: Math.min(col.get(s.from)!, col.get(s.to)!), b: Math.max(col.get(s.from)!, col.get(s.to)!), w: textWidth(s.label, LABEL) }))
+    .map((s) => ({
+      a: Math.min(col.get(s.from)!, col.get(s.to)!),
+      b: Math.max(col.get(s.from)!, col.get(s.to)!),
+      w: textWidth(s.label, LABEL),
+    }))
     .sort((x, y) => x.b - x.a - (y.b - y.a));
   let selfRoom = 0;
   for (const s of spans) {
@@ -110,7 +118,9 @@ export function renderSequence(seq: Sequence, opts: { id: string; title: string 
     const dir = Math.sign(x2 - x1);
     // A lost message's label sits a little higher, clear of the X that ends it.
     const labelY = y - (step.style === 'lost' ? 12 : 8);
-    body.push(`<text class="label" x="${r((x1 + x2) / 2)}" y="${r(labelY)}" text-anchor="middle">${esc(step.label)}</text>`);
+    body.push(
+      `<text class="label" x="${r((x1 + x2) / 2)}" y="${r(labelY)}" text-anchor="middle">${esc(step.label)}</text>`,
+    );
     if (step.style === 'lost') {
       const end = x1 + (x2 - x1) * 0.62;
       body.push(`<path class="${cls}" d="M${r(x1)} ${r(y)}H${r(end)}"/>`);
@@ -135,7 +145,14 @@ export function renderSequence(seq: Sequence, opts: { id: string; title: string 
     `<figure class="diagram sequence">` +
     (opts.title ? `<figcaption>${esc(opts.title)}</figcaption>` : '') +
     `<div class="diagram-scroll">` +
-    svgOpen({ id: opts.id, width, height, title: opts.title || `Messages between ${listWords(participants)}`, desc: describe(seq), kind: 'sequence' }) +
+    svgOpen({
+      id: opts.id,
+      width,
+      height,
+      title: opts.title || `Messages between ${listWords(participants)}`,
+      desc: describe(seq),
+      kind: 'sequence',
+    }) +
     `<g transform="translate(${r(dx)} 0)">${heads.join('')}${body.join('')}</g></svg></div></figure>\n`
   );
 }
