@@ -48,7 +48,7 @@ const upperCase = async (request: Buffer): Promise<Uint8Array> =>
 const NEVER_CALLED =
   "your server never called handle(): call it once the client has ended its side (the socket's 'end' event)";
 
-describe('Task 3: a server that replies after the client half-closes', () => {
+describe('Task 4: a server that replies after the client half-closes', () => {
   it('sends the reply after asynchronous work, although the client has already called end()', async () => {
     const held = heldHandler();
     const client = await kit.connect(await kit.listen(createHalfCloseServer(held.handle)));

@@ -1,4 +1,4 @@
-// Lesson 01, task 3: a request/reply server that waits for the whole request.
+// Lesson 01, task 4: a request/reply server that waits for the whole request.
 //
 // Say you are writing the server side of task 2: a client sends a request
 // and calls end() to say "that is all"; the server works on it (looks
@@ -37,5 +37,5 @@ export function createHalfCloseServer(
   //   - listens for 'error' on the socket.
   // For `options`, read "Half-close and allowHalfOpen" in the README: one option decides
   // whether your reply can still be sent after the client's end().
-  throw new Error('TODO: write createHalfCloseServer (task 3 in lessons/01-socket-basics/README.md)');
+  throw new Error('TODO: write createHalfCloseServer (task 4 in lessons/01-socket-basics/README.md)');
 }

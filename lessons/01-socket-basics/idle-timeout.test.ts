@@ -32,7 +32,7 @@ async function connectTo(
 const neverClosed = (idleMs: number): string =>
   `your server never closed a client that was silent for ${idleMs} ms. socket.setTimeout() only emits 'timeout'; closing the socket is up to you.`;
 
-describe('Task 4: an echo server with an idle timeout', () => {
+describe('Task 5: an echo server with an idle timeout', () => {
   it('echoes like the server of task 1', async () => {
     const { client } = await connectTo(createIdleEchoServer(UNREACHED_IDLE_MS));
     client.write('hello');

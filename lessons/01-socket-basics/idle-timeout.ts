@@ -1,4 +1,4 @@
-// Lesson 01, task 4: an echo server that hangs up on silent clients.
+// Lesson 01, task 5: an echo server that hangs up on silent clients.
 //
 // Say your echo server from task 1 runs for weeks. Some clients crash, some
 // lose their network, some just forget to close: their connections sit
@@ -17,5 +17,5 @@ export function createIdleEchoServer(idleMs: number): Server {
   // TODO: throw a RangeError unless 1 <= idleMs <= 2 ** 31 - 1 (why: see "Timeouts" in the README).
   // TODO: return an echo server (as in task 1) whose connection handler also calls
   // socket.setTimeout(idleMs) and decides what to do on the socket's 'timeout' event.
-  throw new Error('TODO: write createIdleEchoServer (task 4 in lessons/01-socket-basics/README.md)');
+  throw new Error('TODO: write createIdleEchoServer (task 5 in lessons/01-socket-basics/README.md)');
 }

@@ -45,7 +45,7 @@ function shout(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.map((b) => (b >= 0x61 && b <= 0x7a ? b - 0x20 : b)));
 }
 
-describe('Task 5: a UDP echo server that shouts back', () => {
+describe('Task 6: a UDP echo server that shouts back', () => {
   it("sends the reply to the sender's address and port, from the server's own port", async () => {
     const port = await startServer();
     const client = await kit.udp();

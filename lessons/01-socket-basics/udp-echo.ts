@@ -1,4 +1,4 @@
-// Lesson 01, task 5: a UDP echo server that shouts back.
+// Lesson 01, task 6: a UDP echo server that shouts back.
 //
 // Say you are porting Kurose and Ross's UDPServer.py, the classic first UDP
 // program: each datagram that arrives goes back to its sender with its
@@ -28,5 +28,5 @@ export function createUdpEchoServer({ maxPayload = 1_472 }: UdpEchoOptions = {})
   // TODO: create a 'udp4' socket; on each 'message' (datagram, sender), drop it if it is over
   // maxPayload, or else send back a copy with only the bytes 0x61-0x7a (a-z) changed to
   // 0x41-0x5a (A-Z), to sender.port and sender.address. Give send() a callback.
-  throw new Error('TODO: write createUdpEchoServer (task 5 in lessons/01-socket-basics/README.md)');
+  throw new Error('TODO: write createUdpEchoServer (task 6 in lessons/01-socket-basics/README.md)');
 }

@@ -104,7 +104,7 @@ function expectReport(report: PingReport, answered: boolean[]): void {
 const seqsOf = (pings: SeenPing[]): number[] => pings.map((p) => p.seq);
 const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
-describe('Task 6: a UDP pinger', () => {
+describe('Task 7: a UDP pinger', () => {
   it('sends 10 pings in the exact format and reports no loss when every ping is answered', async () => {
     const { port, pings, malformed } = await startPingServer((seen, reply) => reply(shout(seen.bytes)));
     const report = await run(port, { count: 10, timeoutMs: GENEROUS_TIMEOUT_MS });

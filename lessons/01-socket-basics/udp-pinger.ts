@@ -1,4 +1,4 @@
-// Lesson 01, task 6: a UDP pinger.
+// Lesson 01, task 7: a UDP pinger.
 //
 // Say you want to know how good the path to a server is: how long a round
 // trip takes, and how many packets get lost. This is Kurose and Ross's UDP
@@ -53,5 +53,5 @@ export async function ping(
   // those bytes from host:port, or for timeoutMs, whichever comes first; record the RTT or null.
   // Measure the RTT with performance.now(). Ignore every other datagram.
   // TODO: close the socket (await its close callback), then return the report.
-  throw new Error('TODO: write ping (task 6 in lessons/01-socket-basics/README.md)');
+  throw new Error('TODO: write ping (task 7 in lessons/01-socket-basics/README.md)');
 }

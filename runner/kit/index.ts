@@ -14,6 +14,15 @@ export {
 } from './chunk.ts';
 export { decodeAll, type Decoded } from './decode.ts';
 export { DEFAULT_DEADLINE_MS, DeadlineError, type Deadline, formatMs, nextEvent, withDeadline } from './deadline.ts';
+export {
+  type Call,
+  type ClientSockets,
+  describeValue,
+  expectClientDestroyed,
+  expectErrorCode,
+  rejectionOf,
+  watchClientSockets,
+} from './clients.ts';
 export { snapshotTree, useTempDirs } from './files.ts';
 export { HOST, NetKit, closeQuietly, readExactly, readUntilEnd, useNetKit, type ReadOptions } from './net.ts';
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';

@@ -1,4 +1,4 @@
-// Lesson 01, task 3: a request/reply server that waits for the whole request.
+// Lesson 01, task 4: a request/reply server that waits for the whole request.
 //
 // Say you are writing the server side of task 2: a client sends a request
 // and calls end() to say "that is all"; the server works on it (looks

@@ -1,4 +1,4 @@
-// Lesson 01, task 4: an echo server that hangs up on silent clients.
+// Lesson 01, task 5: an echo server that hangs up on silent clients.
 //
 // Say your echo server from task 1 runs for weeks. Some clients crash, some
 // lose their network, some just forget to close: their connections sit

@@ -1,4 +1,4 @@
-// Lesson 01, task 5: a UDP echo server that shouts back.
+// Lesson 01, task 6: a UDP echo server that shouts back.
 //
 // Say you are porting Kurose and Ross's UDPServer.py, the classic first UDP
 // program: each datagram that arrives goes back to its sender with its

@@ -1,4 +1,4 @@
-// Lesson 01, task 6: a UDP pinger.
+// Lesson 01, task 7: a UDP pinger.
 //
 // Say you want to know how good the path to a server is: how long a round
 // trip takes, and how many packets get lost. This is Kurose and Ross's UDP
