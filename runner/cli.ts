@@ -3,7 +3,7 @@
 // are loaded lazily so that `workbook hint` does not pay for vitest.
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
-import { CLIError } from './errors.ts';
+import { CLIError, WorkbookError } from './errors.ts';
 import { closestNames } from './workbook.ts';
 
 const commands: Record<string, () => Promise<{ default: Command }>> = {
@@ -66,6 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CLIError) {
       console.error(error.message);
       return error.exitCode;
+    }
+    // The workbook's own files are at fault: the message names the file and line.
+    if (error instanceof WorkbookError) {
+      console.error(error.message);
+      return 1;
     }
     throw error;
   }

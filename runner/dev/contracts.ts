@@ -30,7 +30,7 @@ export function checkContracts(workbook: Workbook): Problem[] {
   }
 
   for (const lesson of workbook.lessons) {
-    const at = (file: string): string => `lessons/${lesson.slug}/${file}`;
+    const at = lesson.where;
     const solutionDir = join(workbook.solutionsDir, lesson.slug);
     const readme = join(lesson.dir, 'README.md');
     if (!existsSync(readme)) report(at('README.md'), 'missing');

@@ -9,7 +9,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderError } from './errors.ts';
+import { WorkbookError } from '../errors.ts';
 import { buildSite } from './site.ts';
 import { defaultStatePath } from './state.ts';
 import { errorPage } from './templates.ts';
@@ -59,7 +59,7 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
       log(`rendered ${site.pages} pages in ${Math.round(performance.now() - start)} ms`);
       return changed;
     } catch (err) {
-      const message = err instanceof RenderError ? err.message : String((err as Error)?.stack ?? err);
+      const message = err instanceof WorkbookError ? err.message : String((err as Error)?.stack ?? err);
       const changed = message !== failure;
       failure = message;
       log(`render error: ${message}`);
@@ -211,7 +211,9 @@ export async function listen(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     if (port === undefined) return attempt(0);
-    throw new RenderError(`port ${port} on ${host} is busy: choose another with --port, or --port 0 for any free one`);
+    throw new WorkbookError(
+      `port ${port} on ${host} is busy: choose another with --port, or --port 0 for any free one`,
+    );
   }
 }
 

@@ -189,6 +189,8 @@ describe('the CLI as a whole', () => {
     const { code, stderr } = await runCli(['list'], { cwd: tmpdir() });
     expect(code).toBe(2);
     expect(stderr).toContain('is not inside the workbook');
-    expect(stderr).toContain('npx workbook');
+    // Not 'npx workbook': outside the workbook that fetches an unrelated registry package.
+    expect(stderr).toContain('npm start');
+    expect(stderr).not.toContain('npx');
   });
 });
