@@ -7,13 +7,11 @@ import { loadWorkbook } from '../workbook.ts';
 export default defineCommand({
   name: 'render',
   summary: 'Build the lessons as a static website (works offline).',
-  help: `Usage: npx workbook render [--out DIR]
-
-  --out DIR   where to write the site (default: site/)`,
-  options: { out: { type: 'string' } },
+  usage: 'npx workbook render [--out DIR]',
+  options: { out: { type: 'string', valueName: 'DIR', description: 'where to write the site (default: site/)' } },
   async run({ values }) {
     const workbook = loadWorkbook();
-    const outDir = resolve(typeof values.out === 'string' ? values.out : join(workbook.root, 'site'));
+    const outDir = resolve(values.out ?? join(workbook.root, 'site'));
     const { renderSite } = await import('../render/index.ts');
     {
       const { pages, bytes, ms } = await renderSite({
