@@ -72,6 +72,7 @@ export class WatchLoop {
       case 'run-failed':
         this.#running = undefined;
         say(style.red(`The check itself failed: ${event.error.message}`));
+        this.#prompt();
         return this.#afterRun();
       case 'run-finished':
         this.#running = undefined;
@@ -88,9 +89,14 @@ export class WatchLoop {
     const current = this.#current;
     if (action === 'quit') return 0;
     if (action === 'interrupt') return 130;
-    if (action === 'check') this.#startCheck();
-    else if (action === 'hint' && current) this.#hint(current);
-    else if (action === 'list') this.#list();
+    try {
+      if (action === 'check') this.#startCheck();
+      else if (action === 'hint' && current) this.#hint(current);
+      else if (action === 'list') this.#list();
+    } catch (error) {
+      // A malformed hints.md (a WorkbookError naming file and line) must not end the session.
+      say(style.red((error as Error).message), '');
+    }
     return undefined;
   }
 
