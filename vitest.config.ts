@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { TARGET_ENV, lessonTestOptions, resolveTargetDir, solutionsDir, targetPlugin } from './runner/target.ts';
 
-// Three projects share one set of lesson tests (see DESIGN.md):
+// Three projects share one set of lesson tests (see docs/ARCHITECTURE.md):
 // - lessons:   the learner's files (or WORKBOOK_TARGET=<dir>, for grading);
 // - solutions: the reference solutions (`npm test` runs this one);
 // - workbook:  the project's own tests (runner, test kit, lesson contracts).

@@ -1,12 +1,13 @@
 // The `workbook` CLI's entry point: picks the command, parses its options,
 // runs it, and turns a CLIError into a message and an exit code. Commands
 // are loaded lazily so that `workbook hint` does not pay for vitest.
-import { parseArgs } from 'node:util';
-import type { Command } from './command.ts';
-import { CLIError } from './errors.ts';
+import { type Command, type OptionDefs, parseCommandArgs, renderUsage } from './command.ts';
+import { CLIError, WorkbookError } from './errors.ts';
 import { closestNames } from './workbook.ts';
 
-const commands: Record<string, () => Promise<{ default: Command }>> = {
+// Each command's own option types are checked where it is defined; here any command will do.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+const commands: Record<string, () => Promise<{ default: Command<any> }>> = {
   start: () => import('./commands/start.ts'),
   list: () => import('./commands/list.ts'),
   check: () => import('./commands/check.ts'),
@@ -57,30 +58,20 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = (await load()).default;
     if (args.includes('--help') || args.includes('-h')) {
-      console.log(`${command.summary}\n\n${command.help}`);
+      console.log(renderUsage(command as Command<OptionDefs>));
       return 0;
     }
-    const parsed = parse(command, args);
-    return await command.run(parsed);
+    return await command.run(parseCommandArgs(command, args));
   } catch (error) {
     if (error instanceof CLIError) {
       console.error(error.message);
       return error.exitCode;
     }
+    // The workbook's own files are at fault: the message names the file and line.
+    if (error instanceof WorkbookError) {
+      console.error(error.message);
+      return 1;
+    }
     throw error;
-  }
-}
-
-function parse(command: Command, args: string[]) {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: command.options ?? {},
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (error) {
-    throw new CLIError(`${(error as Error).message}\nRun 'npx workbook ${command.name} --help' for its options.`);
   }
 }

@@ -3,7 +3,7 @@
 // `hint` command, `dev check` and the rendered site.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLIError } from './errors.ts';
+import { WorkbookError } from './errors.ts';
 import type { Lesson } from './workbook.ts';
 
 /** A task heading's text: "Task 3: A UDP echo server" (also in README.md). */
@@ -18,25 +18,14 @@ export interface HintTask {
   hints: { number: number; body: string; line: number }[];
 }
 
-/** A hints.md that does not follow the format; `line` is where. */
-export class HintsError extends Error {
-  override name = 'HintsError';
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Splits hints.md into tasks and hints, refusing anything outside the format. */
-export function parseHints(text: string): Map<number, HintTask> {
+/** Splits hints.md into tasks and hints, refusing anything outside the format (a WorkbookError at `file`:line). */
+export function parseHints(text: string, file: string): Map<number, HintTask> {
   const tasks = new Map<number, HintTask>();
   let task: HintTask | undefined;
   let hint: HintTask['hints'][number] | undefined;
   let fence: string | undefined;
   const fail = (line: number, message: string): never => {
-    throw new HintsError(message, line);
+    throw new WorkbookError(message, { file, line });
   };
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
@@ -93,10 +82,6 @@ export function readHints(lesson: Lesson): Map<number, string[]> {
   } catch {
     return new Map();
   }
-  try {
-    return new Map([...parseHints(text)].map(([n, t]) => [n, t.hints.map((h) => h.body.trim())]));
-  } catch (error) {
-    if (!(error instanceof HintsError)) throw error;
-    throw new CLIError(`lessons/${lesson.slug}/hints.md:${error.line}: ${error.message}`, 1);
-  }
+  const tasks = parseHints(text, lesson.where('hints.md'));
+  return new Map([...tasks].map(([n, t]) => [n, t.hints.map((h) => h.body.trim())]));
 }

@@ -1,5 +1,6 @@
-// A lesson's lesson.json, read and checked in one place for the runner,
-// the renderer and the test-target plugin (format: docs/AUTHORING.md).
+// A lesson's lesson.json, read and checked in one place (format:
+// docs/AUTHORING.md). Only the workbook model (workbook.ts) calls it.
+import { WorkbookError } from './errors.ts';
 
 /** Lesson folders are named `NN-slug`: two digits, then lower-case words joined by '-'. */
 export const LESSON_FOLDER = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -18,21 +19,16 @@ export interface LessonMeta {
   exercises: ExerciseMeta[];
 }
 
-/** A lesson.json that cannot be used; the message says what to fix. */
-export class LessonJsonError extends Error {
-  override name = 'LessonJsonError';
-}
-
-/** Parses and checks the text of a lesson.json. */
-export function parseLessonJson(text: string): LessonMeta {
+/** Parses and checks the text of a lesson.json; `file` names it in the WorkbookError that says what to fix. */
+export function parseLessonJson(text: string, file: string): LessonMeta {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new LessonJsonError(`is not valid JSON (${(err as Error).message})`);
+    throw new WorkbookError(`is not valid JSON (${(err as Error).message})`, { file });
   }
   const bad = (what: string): never => {
-    throw new LessonJsonError(`${what} (see "lesson.json" in docs/AUTHORING.md)`);
+    throw new WorkbookError(`${what} (see "lesson.json" in docs/AUTHORING.md)`, { file });
   };
   if (!isRecord(data)) return bad('must hold a JSON object');
   if (typeof data.title !== 'string' || !data.title.trim()) return bad('needs a "title" string');

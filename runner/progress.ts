@@ -4,7 +4,7 @@ import type { State } from './state.ts';
 import type { Exercise, Workbook } from './workbook.ts';
 
 /** "7 of 24 exercises done  [#####.........] 29%" */
-export function progressLine(workbook: Workbook, state: State): string {
+export function progressLine(workbook: Workbook, state: Readonly<State>): string {
   const total = workbook.exercises.length;
   const done = workbook.exercises.filter((e) => state.done.includes(e.id)).length;
   const width = 24;
@@ -14,7 +14,7 @@ export function progressLine(workbook: Workbook, state: State): string {
 }
 
 /** One line per exercise, marked done / current / not started. */
-export function exerciseLine(exercise: Exercise, state: State, current: Exercise | undefined): string {
+export function exerciseLine(exercise: Exercise, state: Readonly<State>, current: Exercise | undefined): string {
   const done = state.done.includes(exercise.id);
   const symbol = done ? mark.pass : exercise === current ? style.cyan('→') : style.dim('·');
   const label = done ? 'done' : exercise === current ? 'current' : 'not started';

@@ -4,13 +4,12 @@
 // exercise with a relative path ('./echo-server.ts'); the Vite plugin below
 // sends that import to the same path under the chosen target, so one set of
 // tests checks the learner's files, the reference solutions, or a submission.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { parseLessonJson } from './lesson-json.ts';
+import { installedRoot, readLesson } from './workbook.ts';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const projectRoot = installedRoot;
 export const lessonsDir = join(projectRoot, 'lessons');
 export const solutionsDir = join(projectRoot, 'solutions');
 
@@ -58,7 +57,7 @@ export function targetPlugin(targetDir: string, testsDir = lessonsDir): Plugin {
   const isExercise = (lessonDir: string, file: string): boolean => {
     let files = exerciseFiles.get(lessonDir);
     if (!files) {
-      files = readExerciseFiles(join(testsDir, lessonDir));
+      files = readExerciseFiles(root, join(testsDir, lessonDir));
       exerciseFiles.set(lessonDir, files);
     }
     return files.has(file);
@@ -91,9 +90,9 @@ export function targetPlugin(targetDir: string, testsDir = lessonsDir): Plugin {
 }
 
 /** The exercise file names listed in a lesson's lesson.json (none if it cannot be read). */
-function readExerciseFiles(lessonDir: string): Set<string> {
+function readExerciseFiles(root: string, lessonDir: string): Set<string> {
   try {
-    return new Set(parseLessonJson(readFileSync(join(lessonDir, 'lesson.json'), 'utf8')).exercises.map((e) => e.file));
+    return new Set(readLesson(root, lessonDir).exercises.map((e) => e.file));
   } catch {
     return new Set();
   }

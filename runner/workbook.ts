@@ -1,12 +1,15 @@
-// The workbook as data: its lessons and exercises, read from lessons/*/lesson.json.
+// The workbook as data: its lessons and exercises, read from
+// lessons/*/lesson.json. The one model of it, used by the runner, the
+// renderer, the target plugin and `dev check`; nothing else reads
+// lesson.json, builds an exercise id or looks for the workbook's root.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { CLIError } from './errors.ts';
-import { LESSON_FOLDER, LessonJsonError, type LessonMeta, parseLessonJson } from './lesson-json.ts';
-import { projectRoot } from './target.ts';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLIError, WorkbookError } from './errors.ts';
+import { LESSON_FOLDER, parseLessonJson } from './lesson-json.ts';
 
 export interface Exercise {
-  /** `<lesson folder>/<name>`, e.g. `01-socket-basics/echo-server`: the key in the state file. */
+  /** `<lesson folder>/<name>`, e.g. `01-socket-basics/echo-server` (exerciseId): the key in the state file. */
   id: string;
   name: string;
   task: number;
@@ -18,14 +21,17 @@ export interface Exercise {
 }
 
 export interface Lesson {
-  /** The folder name, e.g. `01-socket-basics`. */
+  /** The folder name, e.g. `01-socket-basics`: also the page's name in the site. */
   slug: string;
   /** The two-digit number, e.g. `01`. */
   number: string;
   title: string;
   summary: string;
+  /** Absolute path of the lesson folder. */
   dir: string;
   exercises: Exercise[];
+  /** How messages name a file of this lesson: `lessons/01-socket-basics/README.md`. */
+  where(file: string): string;
 }
 
 export interface Workbook {
@@ -35,6 +41,25 @@ export interface Workbook {
   lessons: Lesson[];
   exercises: Exercise[];
 }
+
+/** The id of an exercise: `01-socket-basics/echo-server`. */
+export function exerciseId(lessonSlug: string, name: string): string {
+  return `${lessonSlug}/${name}`;
+}
+
+/**
+ * The workbook root that holds `from`: the nearest folder, upwards, with a
+ * lessons/ folder and a package.json.
+ */
+export function findRoot(from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'lessons')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The workbook this runner is part of (vitest.config.ts tests its lessons and solutions). */
+export const installedRoot = findRoot(dirname(fileURLToPath(import.meta.url)))!;
 
 /**
  * Finds the workbook that holds `cwd` (WORKBOOK_ROOT overrides) and reads
@@ -46,13 +71,23 @@ export function loadWorkbook(cwd = process.cwd()): Workbook {
     throw new CLIError(
       `This folder (${cwd}) is not inside the workbook.\n` +
         `Run the command from the workbook's folder, the one that holds lessons/:\n` +
-        `  cd ${projectRoot}\n  npx workbook`,
+        `  cd ${installedRoot}\n  npm start`,
     );
   }
-  const lessonsDir = join(root, 'lessons');
-  const lessons = readdirSync(lessonsDir, { withFileTypes: true })
+  return readWorkbook(root);
+}
+
+/** Reads the workbook at `root` (its lessons in `lessonsDir`, by default `<root>/lessons`). */
+export function readWorkbook(root: string, lessonsDir = join(root, 'lessons')): Workbook {
+  let entries;
+  try {
+    entries = readdirSync(lessonsDir, { withFileTypes: true });
+  } catch {
+    throw new WorkbookError(`there is no lessons folder at ${lessonsDir}`);
+  }
+  const lessons = entries
     .filter((d) => d.isDirectory() && LESSON_FOLDER.test(d.name))
-    .map((d) => readLesson(join(lessonsDir, d.name)))
+    .map((d) => readLesson(root, join(lessonsDir, d.name)))
     .sort((a, b) => a.slug.localeCompare(b.slug));
   return {
     root,
@@ -63,32 +98,27 @@ export function loadWorkbook(cwd = process.cwd()): Workbook {
   };
 }
 
-function findRoot(from: string): string | undefined {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'lessons')) && existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-function readLesson(dir: string): Lesson {
-  const slug = basename(dir);
-  const where = join('lessons', slug, 'lesson.json');
-  let meta: LessonMeta;
+/** Reads one lesson folder's lesson.json. */
+export function readLesson(root: string, dir: string): Lesson {
+  const slug = dir.split(sep).pop()!;
+  const where = (file: string) => relative(root, join(dir, file)).split(sep).join('/');
+  let text: string;
   try {
-    meta = parseLessonJson(readFileSync(join(dir, 'lesson.json'), 'utf8'));
+    text = readFileSync(join(dir, 'lesson.json'), 'utf8');
   } catch (error) {
-    const problem = error instanceof LessonJsonError ? error.message : `could not be read: ${(error as Error).message}`;
-    throw new CLIError(`${where} ${problem}`);
+    throw new WorkbookError(`could not be read: ${(error as Error).message}`, { file: where('lesson.json') });
   }
+  const meta = parseLessonJson(text, where('lesson.json'));
   const lesson: Lesson = {
     slug,
-    number: slug.slice(0, 2),
+    number: LESSON_FOLDER.exec(slug)![1]!,
     title: meta.title,
     summary: meta.summary,
     dir,
     exercises: [],
+    where,
   };
-  lesson.exercises = meta.exercises.map((e) => ({ ...e, id: `${slug}/${e.name}`, lesson }));
+  lesson.exercises = meta.exercises.map((e) => ({ ...e, id: exerciseId(slug, e.name), lesson }));
   return lesson;
 }
 

@@ -164,7 +164,7 @@ export class CheckSession {
       },
       {
         plugins: [targetPlugin(targetDir, workbook.lessonsDir)],
-        // We watch files ourselves (runner/commands/watch.ts); Vite's watcher would be a second one.
+        // We watch files ourselves (runner/watcher.ts); Vite's watcher would be a second one.
         server: { watch: null },
         logLevel: 'silent',
       },

@@ -13,33 +13,35 @@ import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../wo
 export default defineCommand({
   name: 'check',
   summary: "Run an exercise's tests against your code and say what passes and what to do next.",
-  help: `Usage: npx workbook check [exercise | lesson ...] [options]
-
-  exercise    an exercise name (echo-server) or a lesson number (01); default: your current exercise
-  --all       check every exercise
-  --json      print exercism's results.json (version 3) instead of the report
-  --out FILE  also write results.json to FILE
-  --target T  test another tree: 'solutions', or a submission folder (default: your lessons/)
-  --no-types  skip the type check
-
-Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
+  usage: 'npx workbook check [exercise | lesson ...] [options]',
+  args: [
+    {
+      name: 'exercise',
+      description: 'an exercise name (echo-server) or a lesson number (01); default: your current exercise',
+    },
+  ],
   options: {
-    all: { type: 'boolean' },
-    json: { type: 'boolean' },
-    out: { type: 'string' },
-    target: { type: 'string' },
-    'no-types': { type: 'boolean' },
+    all: { type: 'boolean', description: 'check every exercise' },
+    json: { type: 'boolean', description: "print exercism's results.json (version 3) instead of the report" },
+    out: { type: 'string', valueName: 'FILE', description: 'also write results.json to FILE' },
+    target: {
+      type: 'string',
+      valueName: 'T',
+      description: "test another tree: 'solutions', or a submission folder (default: your lessons/)",
+    },
+    'no-types': { type: 'boolean', description: 'skip the type check' },
   },
+  footer: 'Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.',
   async run({ values, positionals }) {
     const workbook = loadWorkbook();
-    const exercises = pickExercises(workbook, positionals, values.all === true);
-    const target = typeof values.target === 'string' ? values.target : undefined;
+    const exercises = pickExercises(workbook, positionals, values.all);
+    const target = values.target;
     const results = await checkOnce(workbook, exercises, {
       target,
-      typecheck: values['no-types'] !== true && !values.json,
+      typecheck: !values['no-types'] && !values.json,
     });
     const json = toResultsJson(results);
-    if (typeof values.out === 'string') writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
+    if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
     if (values.json) say(JSON.stringify(json, null, 2));
     else {
       reportResults(results);

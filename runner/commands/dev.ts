@@ -6,12 +6,12 @@ import { loadWorkbook } from '../workbook.ts';
 export default defineCommand({
   name: 'dev',
   summary: "For lesson authors: check the lessons' contracts (docs/AUTHORING.md).",
-  help: `Usage: npx workbook dev check
-
-Checks, without running any test: every exercise has a starter, a test and
+  usage: 'npx workbook dev check',
+  args: [{ name: 'check', description: "check the lessons' contracts (the only dev command)" }],
+  footer: `Checks, without running any test: every exercise has a starter, a test and
 a solution; starter and solution export the same names with the same
 signatures; every starter has a '// TODO:'; every task has hints; every
-README has a Wire format section; given files are identical in both trees.
+README has a Wire format section; given files live only in lessons/.
 (npm test also runs every solution and every starter against the tests.)`,
   async run({ positionals }) {
     if (positionals[0] !== 'check') throw new CLIError('Usage: npx workbook dev check');

@@ -8,11 +8,9 @@ import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../wo
 export default defineCommand({
   name: 'hint',
   summary: 'Show the next hint for an exercise, one at a time.',
-  help: `Usage: npx workbook hint [exercise] [--again]
-
-  exercise   an exercise name or lesson number; default: your current exercise
-  --again    show the hints you have already seen, without a new one`,
-  options: { again: { type: 'boolean' } },
+  usage: 'npx workbook hint [exercise] [--again]',
+  args: [{ name: 'exercise', description: 'an exercise name or lesson number; default: your current exercise' }],
+  options: { again: { type: 'boolean', description: 'show the hints you have already seen, without a new one' } },
   async run({ values, positionals }) {
     const workbook = loadWorkbook();
     const exercise = pickOne(workbook, positionals[0]);
@@ -23,33 +21,42 @@ export default defineCommand({
         1,
       );
     const seen = readState(workbook.root).hints[exercise.id] ?? 0;
-    const upTo = values.again ? Math.max(1, seen) : Math.min(seen + 1, hints.length);
+    const upTo = showHints(exercise, hints, seen, values.again);
     updateState(workbook.root, (state) => {
-      state.hints[exercise.id] = Math.max(seen, upTo);
+      state.hints[exercise.id] = upTo;
     });
-    say(
-      style.bold(
-        `Hints for ${exercise.name} (lesson ${exercise.lesson.number}, task ${exercise.task}: ${exercise.title})`,
-      ),
-    );
-    for (let i = 0; i < upTo; i++)
-      say(
-        '',
-        style.cyan(`Hint ${i + 1} of ${hints.length}`) + (i < upTo - 1 ? style.dim(' (seen before)') : ''),
-        indent(hints[i]!, '  '),
-      );
-    say('');
-    if (upTo < hints.length)
-      say(style.dim(`Still stuck? Run 'npx workbook hint ${exercise.name}' again for hint ${upTo + 1}.`));
-    else
-      say(
-        style.dim(
-          `That was the last hint. Re-read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, and check the failing test's sentence in ${exercise.test}.`,
-        ),
-      );
     return 0;
   },
 });
+
+/**
+ * Prints the hints seen so far plus the next one (or, with `again`, only
+ * those seen); returns how many the learner has now seen.
+ */
+export function showHints(exercise: Exercise, hints: string[], seen: number, again: boolean): number {
+  const upTo = again ? Math.max(1, seen) : Math.min(seen + 1, hints.length);
+  say(
+    style.bold(
+      `Hints for ${exercise.name} (lesson ${exercise.lesson.number}, task ${exercise.task}: ${exercise.title})`,
+    ),
+  );
+  for (let i = 0; i < upTo; i++)
+    say(
+      '',
+      style.cyan(`Hint ${i + 1} of ${hints.length}`) + (i < upTo - 1 ? style.dim(' (seen before)') : ''),
+      indent(hints[i]!, '  '),
+    );
+  say('');
+  if (upTo < hints.length)
+    say(style.dim(`Still stuck? Run 'npx workbook hint ${exercise.name}' again for hint ${upTo + 1}.`));
+  else
+    say(
+      style.dim(
+        `That was the last hint. Re-read task ${exercise.task} in lessons/${exercise.lesson.slug}/README.md, and check the failing test's sentence in ${exercise.test}.`,
+      ),
+    );
+  return Math.max(seen, upTo);
+}
 
 /** One exercise: the one named, the first of a lesson named, or the current one. */
 export function pickOne(workbook: Workbook, query: string | undefined): Exercise {

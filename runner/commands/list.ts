@@ -7,7 +7,7 @@ import { loadWorkbook } from '../workbook.ts';
 export default defineCommand({
   name: 'list',
   summary: 'List every lesson and exercise with its state (done, current, not started).',
-  help: 'Usage: npx workbook list',
+  usage: 'npx workbook list',
   async run() {
     const workbook = loadWorkbook();
     const state = readState(workbook.root);

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import { defineCommand } from '../command.ts';
-import { CLIError } from '../errors.ts';
 import { say, shown } from '../output.ts';
 import { statePath } from '../state.ts';
 import { loadWorkbook } from '../workbook.ts';
@@ -8,15 +7,13 @@ import { loadWorkbook } from '../workbook.ts';
 export default defineCommand({
   name: 'render',
   summary: 'Build the lessons as a static website (works offline).',
-  help: `Usage: npx workbook render [--out DIR]
-
-  --out DIR   where to write the site (default: site/)`,
-  options: { out: { type: 'string' } },
+  usage: 'npx workbook render [--out DIR]',
+  options: { out: { type: 'string', valueName: 'DIR', description: 'where to write the site (default: site/)' } },
   async run({ values }) {
     const workbook = loadWorkbook();
-    const outDir = resolve(typeof values.out === 'string' ? values.out : join(workbook.root, 'site'));
-    const { renderSite, RenderError } = await import('../render/index.ts');
-    try {
+    const outDir = resolve(values.out ?? join(workbook.root, 'site'));
+    const { renderSite } = await import('../render/index.ts');
+    {
       const { pages, bytes, ms } = await renderSite({
         lessonsDir: workbook.lessonsDir,
         outDir,
@@ -27,9 +24,6 @@ export default defineCommand({
       );
       say(`Open ${shown(process.cwd(), join(outDir, 'index.html'))} in a browser.`);
       return 0;
-    } catch (error) {
-      if (error instanceof RenderError) throw new CLIError(error.message, 1);
-      throw error;
     }
   },
 });

@@ -11,13 +11,12 @@ import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../wo
 export default defineCommand({
   name: 'reset',
   summary: 'Restore the starter file of an exercise (your changes to it are lost).',
-  help: `Usage: npx workbook reset <exercise> [--yes]
-
-  exercise   the exercise name, e.g. echo-server (a whole lesson is not reset at once)
-  --yes      do not ask for confirmation
-
-The starter comes from the workbook's original commit (git), so git must be available.`,
-  options: { yes: { type: 'boolean' } },
+  usage: 'npx workbook reset <exercise> [--yes]',
+  args: [
+    { name: 'exercise', description: 'the exercise name, e.g. echo-server (a whole lesson is not reset at once)' },
+  ],
+  options: { yes: { type: 'boolean', description: 'do not ask for confirmation' } },
+  footer: `The starter comes from the workbook's original commit (git), so git must be available.`,
   async run({ values, positionals }) {
     const workbook = loadWorkbook();
     if (!positionals[0]) throw new CLIError('Name the exercise to reset, e.g. npx workbook reset echo-server');

@@ -7,12 +7,15 @@ import { loadWorkbook } from '../workbook.ts';
 export default defineCommand({
   name: 'serve',
   summary: 'Preview the lessons as a website on 127.0.0.1, reloading when a lesson changes.',
-  help: `Usage: npx workbook serve [--port N]
-
-  --port N   the port to listen on (default: 4173, or a free one if it is busy)
-
-Stop it with Ctrl-C.`,
-  options: { port: { type: 'string' } },
+  usage: 'npx workbook serve [--port N]',
+  options: {
+    port: {
+      type: 'string',
+      valueName: 'N',
+      description: 'the port to listen on (default: 4173, or a free one if it is busy)',
+    },
+  },
+  footer: 'Stop it with Ctrl-C.',
   async run({ values }) {
     const workbook = loadWorkbook();
     const port = values.port === undefined ? undefined : Number(values.port);

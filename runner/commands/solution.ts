@@ -10,11 +10,14 @@ import { pickOne } from './hint.ts';
 export default defineCommand({
   name: 'solution',
   summary: "Show an exercise's reference solution, once your own passes.",
-  help: `Usage: npx workbook solution [exercise] [--force]
-
-  exercise   an exercise name; default: your current exercise
-  --force    show it even though your exercise does not pass yet (this spoils the exercise)`,
-  options: { force: { type: 'boolean' } },
+  usage: 'npx workbook solution [exercise] [--force]',
+  args: [{ name: 'exercise', description: 'an exercise name; default: your current exercise' }],
+  options: {
+    force: {
+      type: 'boolean',
+      description: 'show it even though your exercise does not pass yet (this spoils the exercise)',
+    },
+  },
   async run({ values, positionals }) {
     const workbook = loadWorkbook();
     const exercise = pickOne(workbook, positionals[0]);

@@ -8,13 +8,12 @@ import { watchWorkbook } from './watch.ts';
 export default defineCommand({
   name: 'start',
   summary: 'Show your progress, check your current exercise, then re-check it on every save.',
-  help: `Usage: npx workbook [--manual]   (also: npm start)
-
-  --manual   do not watch files; press Enter to re-check`,
-  options: { manual: { type: 'boolean' } },
+  usage: 'npm start [-- --manual]   (also: npx workbook [--manual], inside the workbook)',
+  options: { manual: { type: 'boolean', description: 'do not watch files; press Enter to re-check' } },
+  footer: 'Keys (one press, no Enter needed): Enter = re-check, h = hint, l = list, q = quit.',
   async run({ values }) {
     const workbook = loadWorkbook();
     say(style.bold('Network programming workbook'), progressLine(workbook, readState(workbook.root)), '');
-    return watchWorkbook(workbook, { manual: values.manual === true });
+    return watchWorkbook(workbook, { manual: values.manual });
   },
 });

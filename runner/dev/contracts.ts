@@ -1,7 +1,7 @@
 // The authoring contracts of docs/AUTHORING.md, checked without running
 // anything: files present, starters and solutions mirroring each other
 // (same exports, same signatures, read with ts-morph), a TODO in every
-// starter, hints for every task, given files identical in both trees.
+// starter, hints for every task, given files only in lessons/.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Project, type SourceFile } from 'ts-morph';
@@ -30,7 +30,7 @@ export function checkContracts(workbook: Workbook): Problem[] {
   }
 
   for (const lesson of workbook.lessons) {
-    const at = (file: string): string => `lessons/${lesson.slug}/${file}`;
+    const at = lesson.where;
     const solutionDir = join(workbook.solutionsDir, lesson.slug);
     const readme = join(lesson.dir, 'README.md');
     if (!existsSync(readme)) report(at('README.md'), 'missing');
@@ -59,14 +59,16 @@ export function checkContracts(workbook: Workbook): Problem[] {
       for (const problem of compareExports(a, b)) report(at(e.file), problem);
     }
 
-    // Files given complete (not exercises, not tests) must be the same in both trees.
+    // A file given complete (not an exercise, not a test) lives once, in
+    // lessons/; solutions import it from there (docs/AUTHORING.md, "Given files").
     const exerciseFiles = new Set(lesson.exercises.map((e) => e.file));
     for (const file of readdirSync(lesson.dir)) {
       if (!file.endsWith('.ts') || file.endsWith('.test.ts') || exerciseFiles.has(file)) continue;
-      const twin = join(solutionDir, file);
-      if (!existsSync(twin)) report(at(file), `is imported by tests but has no copy in solutions/${lesson.slug}/`);
-      else if (readFileSync(twin, 'utf8') !== readFileSync(join(lesson.dir, file), 'utf8')) {
-        report(at(file), `differs from solutions/${lesson.slug}/${file}; a given file must be identical in both`);
+      if (existsSync(join(solutionDir, file))) {
+        report(
+          `solutions/${lesson.slug}/${file}`,
+          `is a copy of the given file ${at(file)}: delete it, and import '../../lessons/${lesson.slug}/${file}' instead`,
+        );
       }
     }
   }

@@ -1,5 +1,5 @@
 // The test kit: what lesson tests use to test network code without flakes.
-// See DESIGN.md, "The test kit".
+// See docs/ARCHITECTURE.md, "The test kit".
 export { expectBytes, hexDiff, hexDump, firstDifference, BytesMismatchError } from './bytes.ts';
 export {
   bytewise,

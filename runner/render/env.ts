@@ -3,7 +3,7 @@
 // used in the page, the table of contents, and the links to check later.
 import type { Token } from 'markdown-it';
 import type { HintTask } from '../hints.ts';
-import { RenderError } from './errors.ts';
+import { WorkbookError } from '../errors.ts';
 import type { CodeHighlighter } from './highlight.ts';
 import type { Lesson } from './lessons.ts';
 
@@ -28,7 +28,7 @@ export interface LinkRef {
 export type { HintTask };
 
 export interface PageEnv {
-  lesson: Pick<Lesson, 'dir' | 'folder' | 'where' | 'exercises'>;
+  lesson: Pick<Lesson, 'dir' | 'slug' | 'where' | 'exercises'>;
   /** The file being rendered, relative to the lesson folder: README.md or hints.md. */
   file: string;
   /** Added to markdown-it's 0-based line numbers: where this text starts in `file`. */
@@ -74,9 +74,9 @@ export function lineOf(env: PageEnv, token: Token | undefined, delta = 0): numbe
   return env.lineOffset + (token?.map?.[0] ?? 0) + 1 + delta;
 }
 
-/** A RenderError at `token` (plus `delta` lines) in the file being rendered. */
-export function errorAt(env: PageEnv, token: Token | undefined, message: string, delta = 0): RenderError {
-  return new RenderError(message, { file: env.lesson.where(env.file), line: lineOf(env, token, delta) });
+/** A WorkbookError at `token` (plus `delta` lines) in the file being rendered. */
+export function errorAt(env: PageEnv, token: Token | undefined, message: string, delta = 0): WorkbookError {
+  return new WorkbookError(message, { file: env.lesson.where(env.file), line: lineOf(env, token, delta) });
 }
 
 /** Reserves a unique id in the page: `base`, or `base-2`, `base-3`, ... */

@@ -1,5 +1,5 @@
 // The renderer's public face, for the CLI: `workbook render` and `workbook serve`.
-export { RenderError } from './errors.ts';
+export { WorkbookError } from '../errors.ts';
 export { renderSite } from './write.ts';
 export { serveSite, DEFAULT_PORT } from './serve.ts';
 export { buildSite } from './site.ts';

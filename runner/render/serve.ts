@@ -3,16 +3,17 @@
 // holds a small script that listens to /__workbook/events (server-sent
 // events) and reloads when told. A render error shows as a page, and the
 // server carries on until the file is fixed.
-import { watch, watchFile, unwatchFile, type FSWatcher, type Stats } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderError } from './errors.ts';
+import { WorkbookError } from '../errors.ts';
 import { buildSite } from './site.ts';
 import { defaultStatePath } from './state.ts';
 import { errorPage } from './templates.ts';
+import { watchFiles } from '../watcher.ts';
 
 export const DEFAULT_PORT = 4173;
 export const EVENTS_PATH = '/__workbook/events';
@@ -59,7 +60,7 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
       log(`rendered ${site.pages} pages in ${Math.round(performance.now() - start)} ms`);
       return changed;
     } catch (err) {
-      const message = err instanceof RenderError ? err.message : String((err as Error)?.stack ?? err);
+      const message = err instanceof WorkbookError ? err.message : String((err as Error)?.stack ?? err);
       const changed = message !== failure;
       failure = message;
       log(`render error: ${message}`);
@@ -71,65 +72,36 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
   // Rebuilds run one at a time; changes that arrive meanwhile cause one more.
   let running: Promise<void> | undefined;
   let again = false;
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const schedule = () => {
     if (closed) return;
-    clearTimeout(timer);
-    // An editor's save is often several events (write, rename, chmod): wait
-    // a moment so they cause one rebuild, not three.
-    timer = setTimeout(() => {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = (async () => {
-        do {
-          again = false;
-          if (await rebuild()) for (const res of clients) res.write(`event: reload\ndata: ${Date.now()}\n\n`);
-          await syncWatchers();
-        } while (again && !closed);
-        running = undefined;
-      })();
-    }, 60);
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        if (await rebuild()) for (const res of clients) res.write(`event: reload\ndata: ${Date.now()}\n\n`);
+      } while (again && !closed);
+      running = undefined;
+    })();
   };
 
-  // One watcher per folder (lessons/ for new lessons, and each lesson's own):
-  // lesson files are flat, and this avoids recursive watching's gaps on Linux.
-  const watchers = new Map<string, FSWatcher>();
-  const syncWatchers = async () => {
-    const dirs = [lessonsDir];
-    try {
-      for (const e of await readdir(lessonsDir, { withFileTypes: true }))
-        if (e.isDirectory()) dirs.push(join(lessonsDir, e.name));
-    } catch {
-      // The lessons folder went away; watch nothing more until it is back.
-    }
-    for (const [dir, w] of watchers) {
-      if (!dirs.includes(dir)) {
-        w.close();
-        watchers.delete(dir);
-      }
-    }
-    for (const dir of dirs) {
-      if (watchers.has(dir) || closed) continue;
-      try {
-        watchers.set(
-          dir,
-          watch(dir, schedule).on('error', () => watchers.get(dir)?.close()),
-        );
-      } catch {
-        // The folder vanished between readdir and watch: the next sync retries.
-      }
-    }
-  };
-  await syncWatchers();
-  // The progress file may not exist yet: poll its metadata (cheap) rather than watch a folder.
-  // (Node calls the listener once at the start for a missing file: ignore calls that change nothing.)
-  const onState = (now: Stats, before: Stats) => {
-    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) schedule();
-  };
-  watchFile(statePath, { interval: 500, persistent: false }, onState);
+  // The shared watcher (runner/watcher.ts, debounced) over the lessons and the
+  // progress file. The progress file and its folder may not exist yet: watch
+  // the nearest folder that does, and only the path to the file inside it.
+  const stateDir = dirname(statePath);
+  const stateRoot = existsSync(stateDir) ? stateDir : dirname(stateDir);
+  const watched = [lessonsDir, ...(existsSync(stateRoot) && !isInside(lessonsDir, stateRoot) ? [stateRoot] : [])];
+  const watcher = watchFiles(watched, {
+    enter: (dir) => isInside(lessonsDir, dir) || dir === stateDir,
+    accept: (file) => isInside(lessonsDir, file) || file === statePath,
+    debounceMs: 60,
+    onChange: schedule,
+    onError: (error) => log(`watching files failed: ${error.message}`),
+  });
+  await watcher.ready;
 
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -166,10 +138,7 @@ export async function serveSite(options: ServeOptions): Promise<{ url: string; c
   });
   async function stopWatching() {
     closed = true;
-    clearTimeout(timer);
-    unwatchFile(statePath, onState);
-    for (const w of watchers.values()) w.close();
-    watchers.clear();
+    await watcher.close();
     await running;
   }
   const url = `http://${host}:${port}/`;
@@ -211,7 +180,9 @@ export async function listen(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     if (port === undefined) return attempt(0);
-    throw new RenderError(`port ${port} on ${host} is busy: choose another with --port, or --port 0 for any free one`);
+    throw new WorkbookError(
+      `port ${port} on ${host} is busy: choose another with --port, or --port 0 for any free one`,
+    );
   }
 }
 
@@ -226,4 +197,10 @@ function sameFiles(a: Map<string, string | Buffer>, b: Map<string, string | Buff
       return false;
   }
   return true;
+}
+
+/** `path` is `dir` or inside it. */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
 }

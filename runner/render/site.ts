@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEnv } from './env.ts';
-import { RenderError } from './errors.ts';
+import { WorkbookError } from '../errors.ts';
 import { createCodeHighlighter } from './highlight.ts';
 import { loadLessons, pageOf } from './lessons.ts';
 import { createMarkdown } from './markdown.ts';
-import { parseHints } from './plugins/hints.ts';
+import { parseHints } from '../hints.ts';
 import { defaultStatePath, readProgress } from './state.ts';
 import { indexPage, lessonPage } from './templates.ts';
 
@@ -57,9 +57,9 @@ export async function buildSite(options: BuildOptions): Promise<Site> {
   for (const { from, link } of links) {
     const page = link.page || from;
     const targetIds = ids.get(page);
-    if (!targetIds) throw new RenderError(`the link points to ${page}, which is not in the site`, link);
+    if (!targetIds) throw new WorkbookError(`the link points to ${page}, which is not in the site`, link);
     if (link.fragment && !targetIds.has(link.fragment)) {
-      throw new RenderError(`the link to #${link.fragment} points nowhere: ${page} has no such anchor`, link);
+      throw new WorkbookError(`the link to #${link.fragment} points nowhere: ${page} has no such anchor`, link);
     }
   }
 

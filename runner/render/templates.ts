@@ -2,6 +2,7 @@
 // its table of contents and previous/next links, and the index.
 import type { TocEntry } from './env.ts';
 import { esc } from './html.ts';
+import { exerciseId } from '../workbook.ts';
 import { pageOf, type Lesson } from './lessons.ts';
 
 export const SITE_TITLE = 'Network programming with TypeScript';
@@ -43,9 +44,7 @@ export interface LessonPageParts {
 
 export function lessonPage(p: LessonPageParts, live: boolean): string {
   const { lesson } = p;
-  const doneTasks = new Set(
-    lesson.exercises.filter((e) => p.done?.has(`${lesson.folder}/${e.name}`)).map((e) => e.task),
-  );
+  const doneTasks = new Set(lesson.exercises.filter((e) => p.done?.has(e.id)).map((e) => e.task));
   const items = p.toc
     .filter((t) => t.level === 2)
     .map((t) => {
@@ -90,7 +89,7 @@ function footer(): string {
 }
 
 export function indexPage(lessons: Lesson[], done: ReadonlySet<string> | undefined, live: boolean): string {
-  const all = lessons.flatMap((l) => l.exercises.map((e) => `${l.folder}/${e.name}`));
+  const all = lessons.flatMap((l) => l.exercises.map((e) => e.id));
   const doneCount = done ? all.filter((id) => done.has(id)).length : 0;
   const summary = done
     ? `<p class="progress-summary">You have done <strong>${doneCount} of ${all.length}</strong> exercises.${
@@ -118,7 +117,7 @@ ${footer()}`;
 
 function lessonCard(l: Lesson, done: ReadonlySet<string> | undefined): string {
   const page = pageOf(l);
-  const isDone = (name: string) => done?.has(`${l.folder}/${name}`) ?? false;
+  const isDone = (name: string) => done?.has(exerciseId(l.slug, name)) ?? false;
   const count = l.exercises.filter((e) => isDone(e.name)).length;
   const progress = done
     ? `<p class="lesson-progress"><span class="bar" aria-hidden="true"><span style="width:${l.exercises.length ? Math.round((100 * count) / l.exercises.length) : 0}%"></span></span>` +

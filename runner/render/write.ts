@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { RenderError } from './errors.ts';
+import { WorkbookError } from '../errors.ts';
 import { buildSite } from './site.ts';
 
 /** The list of files a render wrote, kept in the output folder. */
@@ -37,14 +37,14 @@ export async function renderSite(options: {
 async function previousFiles(outDir: string): Promise<string[]> {
   if (!existsSync(outDir)) return [];
   const entries = await readdir(outDir).catch(() => {
-    throw new RenderError(`${outDir} exists but is not a folder: choose another --out`);
+    throw new WorkbookError(`${outDir} exists but is not a folder: choose another --out`);
   });
   if (entries.length === 0) return [];
   let manifest: unknown;
   try {
     manifest = JSON.parse(await readFile(join(outDir, MANIFEST), 'utf8'));
   } catch {
-    throw new RenderError(
+    throw new WorkbookError(
       `${outDir} is not empty and was not written by workbook render; to keep its files safe, nothing was written. Choose an empty or new folder with --out.`,
     );
   }

@@ -12,7 +12,7 @@ import {
   RemoteCommandError,
   type CommandResult,
   type ExitStatus,
-} from './command-protocol.ts';
+} from '../../lessons/03-struct-framing/command-protocol.ts';
 import { FrameDecoder, encodeFrame } from './frame-codec.ts';
 
 export interface CommandClientOptions {

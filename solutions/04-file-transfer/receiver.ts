@@ -22,7 +22,7 @@ import {
   type Verdict,
   endWithVerdict,
   verdictFor,
-} from './protocol.ts';
+} from '../../lessons/04-file-transfer/protocol.ts';
 import { safeTarget } from './safe-name.ts';
 
 /**

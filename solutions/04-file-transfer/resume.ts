@@ -27,7 +27,7 @@ import {
   parseOffer,
   parseVerdict,
   verdictFor,
-} from './protocol.ts';
+} from '../../lessons/04-file-transfer/protocol.ts';
 import type { ReceiverOptions } from './receiver.ts';
 import { safeTarget } from './safe-name.ts';
 import { CHUNK_BYTES, hashFile } from './send-file.ts';

@@ -1,6 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../runner/render/errors.ts';
+import { WorkbookError } from '../../runner/errors.ts';
 import { CALLOUTS, calloutsPlugin } from '../../runner/render/plugins/callouts.ts';
 import { pageEnv } from './helpers.ts';
 
@@ -43,7 +43,7 @@ describe('callouts: GitHub alert syntax', () => {
 
   it('fails on an unknown kind, naming the line', async () => {
     const err = await render('Text.\n\n> [!WARN]\n> Oops.\n').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toBeInstanceOf(WorkbookError);
     expect((err as Error).message).toBe(
       'lessons/01-echo/README.md:3: unknown callout [!WARN]: use one of [!NOTE], [!TIP], [!IMPORTANT], [!WARNING], [!CAUTION]',
     );

@@ -1,6 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../runner/render/errors.ts';
+import { WorkbookError } from '../../runner/errors.ts';
 import { codePlugin } from '../../runner/render/plugins/code.ts';
 import { diagramsPlugin } from '../../runner/render/plugins/diagrams.ts';
 import { parseFrame } from '../../runner/render/svg/frame.ts';
@@ -9,13 +9,13 @@ import { pageEnv } from './helpers.ts';
 
 const md = new MarkdownIt().use(codePlugin).use(diagramsPlugin);
 const render = async (src: string) => md.render(src, await pageEnv());
-const failure = async (src: string): Promise<RenderError> => {
+const failure = async (src: string): Promise<WorkbookError> => {
   const err = await render(src).then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(RenderError);
-  return err as RenderError;
+  expect(err).toBeInstanceOf(WorkbookError);
+  return err as WorkbookError;
 };
 
 const FRAME =

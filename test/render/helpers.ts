@@ -8,22 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { createEnv, type PageEnv } from '../../runner/render/env.ts';
 import { createCodeHighlighter, type CodeHighlighter } from '../../runner/render/highlight.ts';
+import { type Lesson, readLesson } from '../../runner/workbook.ts';
 
 export const fixtureLessons = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'render', 'lessons');
 export const realLessons = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lessons');
 
 let highlighter: Promise<CodeHighlighter> | undefined;
 
+/** A fixture lesson, read by the workbook model. */
+export function fixtureLesson(folder = '01-echo'): Lesson {
+  return readLesson(dirname(fixtureLessons), join(fixtureLessons, folder));
+}
+
 /** A page environment for rendering text as if it were `file` of fixture lesson `folder`. */
 export async function pageEnv(extra: Partial<PageEnv> = {}, folder = '01-echo'): Promise<PageEnv> {
   highlighter ??= createCodeHighlighter();
-  const lesson = {
-    dir: join(fixtureLessons, folder),
-    folder,
-    where: (file: string) => `lessons/${folder}/${file}`,
-    exercises: [],
-  };
-  return createEnv(lesson, await highlighter, extra);
+  // No exercises: the task-card plugin would ask for their task headings in the text.
+  return createEnv({ ...fixtureLesson(folder), exercises: [] }, await highlighter, extra);
 }
 
 /** Temporary folders, removed after each test. */

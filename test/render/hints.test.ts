@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEnv } from '../../runner/render/env.ts';
-import { RenderError } from '../../runner/render/errors.ts';
+import { WorkbookError } from '../../runner/errors.ts';
 import { createMarkdown } from '../../runner/render/markdown.ts';
-import { parseHints } from '../../runner/render/plugins/hints.ts';
-import { pageEnv } from './helpers.ts';
+import { parseHints } from '../../runner/hints.ts';
+import { exerciseId } from '../../runner/workbook.ts';
+import { fixtureLesson, pageEnv } from './helpers.ts';
 
 const HINTS = `# Hints: Echo
 
@@ -51,7 +52,9 @@ const exercises = [
 
 async function renderPage(readme = README, hints = HINTS, done?: Set<string>) {
   const base = await pageEnv();
-  const env = createEnv({ ...base.lesson, exercises }, base.highlighter, {
+  const lesson = fixtureLesson();
+  lesson.exercises = exercises.map((e) => ({ ...e, id: exerciseId(lesson.slug, e.name), lesson }));
+  const env = createEnv(lesson, base.highlighter, {
     hints: parseHints(hints, 'lessons/01-echo/hints.md'),
     done,
   });
@@ -62,7 +65,7 @@ function hintError(text: string): string {
   try {
     parseHints(text, 'lessons/01-echo/hints.md');
   } catch (err) {
-    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toBeInstanceOf(WorkbookError);
     return (err as Error).message;
   }
   throw new Error('expected parseHints to fail');

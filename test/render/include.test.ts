@@ -1,6 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../runner/render/errors.ts';
+import { WorkbookError } from '../../runner/errors.ts';
 import { codePlugin } from '../../runner/render/plugins/code.ts';
 import { extractRegion, includePlugin, type CodeMeta } from '../../runner/render/plugins/include.ts';
 import { pageEnv } from './helpers.ts';
@@ -13,13 +13,13 @@ async function fence(src: string) {
   return { content: token.content, meta: token.meta as CodeMeta, html: () => md.render(src, env) };
 }
 
-async function renderError(src: string): Promise<RenderError> {
+async function renderError(src: string): Promise<WorkbookError> {
   const env = await pageEnv();
   try {
     md.render(src, env);
   } catch (err) {
-    expect(err).toBeInstanceOf(RenderError);
-    return err as RenderError;
+    expect(err).toBeInstanceOf(WorkbookError);
+    return err as WorkbookError;
   }
   throw new Error('expected the render to fail');
 }

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withDeadline } from '../../runner/kit/index.ts';
-import { RenderError, serveSite } from '../../runner/render/index.ts';
+import { WorkbookError, serveSite } from '../../runner/render/index.ts';
 import { EVENTS_PATH, listen } from '../../runner/render/serve.ts';
 import { copyFixtures, useTempDirs } from './helpers.ts';
 
@@ -173,7 +173,7 @@ describe('choosing a port', () => {
       port: busy,
       statePath: join(root, 'state.json'),
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toBeInstanceOf(WorkbookError);
     expect((err as Error).message).toBe(
       `port ${busy} on 127.0.0.1 is busy: choose another with --port, or --port 0 for any free one`,
     );

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RenderError, renderSite } from '../../runner/render/index.ts';
+import { WorkbookError, renderSite } from '../../runner/render/index.ts';
 import { copyFixtures, fixtureLessons, realLessons, siteLinkProblems, useTempDirs } from './helpers.ts';
 
 const tempDir = useTempDirs();
@@ -15,10 +15,10 @@ async function build(lessonsDir = fixtureLessons, state?: string) {
   return { out, result };
 }
 
-async function renderError(lessonsDir: string): Promise<RenderError> {
+async function renderError(lessonsDir: string): Promise<WorkbookError> {
   const err = await build(lessonsDir).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(RenderError);
-  return err as RenderError;
+  expect(err).toBeInstanceOf(WorkbookError);
+  return err as WorkbookError;
 }
 
 describe('the built site', () => {
@@ -115,7 +115,7 @@ describe('the output folder', () => {
     const out = tempDir();
     writeFileSync(join(out, 'thesis.tex'), 'precious');
     const err = await renderSite({ lessonsDir: fixtureLessons, outDir: out }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RenderError);
+    expect(err).toBeInstanceOf(WorkbookError);
     expect((err as Error).message).toContain('is not empty and was not written by workbook render');
     expect(readdirSync(out)).toEqual(['thesis.tex']);
   });

@@ -1,6 +1,6 @@
 // The runner's other commands end to end on the fixture workbook.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,12 +25,48 @@ describe('workbook list', () => {
     expect(stdout).toContain('1 of 7 exercises done');
   });
 
-  it('rebuilds a corrupt progress file instead of crashing', async () => {
+  it('sets a corrupt progress file aside and rebuilds it instead of crashing', async () => {
     writeState('{ "done": [ this is not json');
     const { code, stdout, stderr } = await runCli(['list'], { root });
     expect(code).toBe(0);
-    expect(stderr).toContain('was damaged; starting a new one');
+    expect(stderr).toMatch(
+      /^Your progress file .workbook\/state.json was damaged \(not a progress file\); moved it to/,
+    );
+    expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stdout).toContain('0 of 7 exercises done');
+    const aside = readdirSync(join(root, '.workbook')).find((f) => f.startsWith('state.json.damaged-'));
+    expect(readFileSync(join(root, '.workbook', aside!), 'utf8')).toBe('{ "done": [ this is not json');
+  });
+});
+
+describe('a damaged .workbook folder', () => {
+  /** Checks a passing exercise and expects a verdict, exit 0, one line about the repair and no stray files. */
+  async function checkPasses(aside: string): Promise<void> {
+    const { code, stdout, stderr } = await runCli(['check', 'adder', '--no-types'], { root });
+    expect(stdout).toContain('✓ 01 adder');
+    expect(code).toBe(0);
+    expect(stderr.match(/was damaged/g)).toHaveLength(1);
+    expect(stderr).toContain(`moved it to ${aside}.damaged-`);
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).done).toContain('01-fixture/adder');
+    const files = readdirSync(join(root, '.workbook'));
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }
+
+  it('moves a state.json that is a folder aside, keeping what it holds, and rebuilds the state', async () => {
+    rmSync(join(root, '.workbook'), { recursive: true, force: true });
+    mkdirSync(statePath, { recursive: true });
+    writeFileSync(join(statePath, 'keep.txt'), 'mine');
+    await checkPasses('.workbook/state.json');
+    const aside = readdirSync(join(root, '.workbook')).find((f) => f.startsWith('state.json.damaged-'));
+    expect(readFileSync(join(root, '.workbook', aside!, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('moves a .workbook that is a file aside and rebuilds the state', async () => {
+    rmSync(join(root, '.workbook'), { recursive: true, force: true });
+    writeFileSync(join(root, '.workbook'), 'not a folder');
+    await checkPasses('.workbook');
+    const aside = readdirSync(root).find((f) => f.startsWith('.workbook.damaged-'));
+    expect(readFileSync(join(root, aside!), 'utf8')).toBe('not a folder');
   });
 });
 
@@ -153,6 +189,8 @@ describe('the CLI as a whole', () => {
     const { code, stderr } = await runCli(['list'], { cwd: tmpdir() });
     expect(code).toBe(2);
     expect(stderr).toContain('is not inside the workbook');
-    expect(stderr).toContain('npx workbook');
+    // Not 'npx workbook': outside the workbook that fetches an unrelated registry package.
+    expect(stderr).toContain('npm start');
+    expect(stderr).not.toContain('npx');
   });
 });

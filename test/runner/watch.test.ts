@@ -1,15 +1,20 @@
 // `workbook watch` end to end: it checks the current exercise, re-checks on
-// save, advances on a pass, survives crashing code, and quits on 'q'.
+// save, advances on a pass, survives crashing code, and quits on 'q'; on a
+// terminal (a pseudo-terminal from python3's pty module), keys act on one
+// press and q quits even while a check is stuck.
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { withDeadline } from '../../runner/kit/index.ts';
-import { fixtureCopy, startCli } from './helpers.ts';
+import { python } from '../interop/python.ts';
+import { fixtureCopy, repoRoot, startCli } from './helpers.ts';
 
 const root = fixtureCopy();
 
 /** Collects a child's stdout and resolves when it contains `text` (after `from`). */
-function outputOf(child: ReturnType<typeof startCli>) {
+function outputOf(child: Pick<ReturnType<typeof startCli>, 'stdout' | 'stderr'>) {
   let text = '';
   const waiters: Array<() => void> = [];
   child.stdout.on('data', (chunk: Buffer) => {
@@ -100,6 +105,49 @@ describe('workbook watch', () => {
       expect(
         await withDeadline(exited, { ms: 10_000, message: 'watch --manual did not quit when its input closed' }),
       ).toBe(0);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+/** Starts `workbook watch` on a pseudo-terminal; what is written to its stdin is typed at the terminal. */
+function startOnTerminal(root: string) {
+  const relay = join(dirname(fileURLToPath(import.meta.url)), 'pty-relay.py');
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKBOOK_STALL_MS: '5000', WORKBOOK_ROOT: root };
+  for (const key of ['VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'TEST', 'NODE_ENV']) delete env[key];
+  return spawn(python!, [relay, process.execPath, join(repoRoot, 'bin', 'workbook.js'), 'watch'], { cwd: root, env });
+}
+
+describe.skipIf(!python)('workbook watch on a terminal (skipped without python3)', () => {
+  it('acts on one key press, quits on q during a stuck check, and shows the cursor again', async () => {
+    writeFileSync(
+      join(root, '.workbook', 'state.json'),
+      JSON.stringify({
+        version: 1,
+        done: [
+          '01-fixture/adder',
+          '01-fixture/wrong-bytes',
+          '01-fixture/broken-syntax',
+          '01-fixture/silent-server',
+          '01-fixture/crasher',
+        ],
+        hints: {},
+      }),
+    );
+    const child = startOnTerminal(root);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const out = outputOf(child);
+      // The first check of endless-loop is now stuck in the learner's loop.
+      let at = await out.waitFor('Current exercise: endless-loop');
+      child.stdin.write('l'); // no Enter: raw mode
+      at = await out.waitFor('Lesson 01: Fixture lesson', at);
+      child.stdin.write('q');
+      expect(await withDeadline(exited, { ms: 15_000, message: 'watch did not quit on q' })).toBe(0);
+      // It quit before the stall limit gave a verdict on the stuck check.
+      expect(out.text).not.toContain('stopped making progress');
+      expect(out.text.endsWith('\x1b[?25h')).toBe(true);
     } finally {
       child.kill();
     }

@@ -8,18 +8,6 @@
 //   A nudge...
 import type MarkdownIt from 'markdown-it';
 import { errorAt, type HintTask, type PageEnv } from '../env.ts';
-import { RenderError } from '../errors.ts';
-import { HintsError, parseHints as parseHintsText } from '../../hints.ts';
-
-/** Splits hints.md into tasks and hints (runner/hints.ts). `file` names it in errors. */
-export function parseHints(text: string, file: string): Map<number, HintTask> {
-  try {
-    return parseHintsText(text);
-  } catch (error) {
-    if (error instanceof HintsError) throw new RenderError(error.message, { file, line: error.line });
-    throw error;
-  }
-}
 
 export function hintsPlugin(md: MarkdownIt): void {
   md.core.ruler.after('workbook_headings', 'workbook_hints', (state) => {

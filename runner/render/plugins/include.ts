@@ -72,7 +72,7 @@ function readCodeMeta(env: PageEnv, token: Token, lang: string, attrText: string
   try {
     source = readFileSync(path, 'utf8');
   } catch {
-    throw errorAt(env, token, `file=${file}: no such file in ${env.lesson.folder}/`);
+    throw errorAt(env, token, `file=${file}: no such file in ${env.lesson.slug}/`);
   }
   const found = extractRegion(source, region);
   if (typeof found === 'string') throw errorAt(env, token, `${file}: ${found}`);

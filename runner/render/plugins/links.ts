@@ -73,8 +73,8 @@ function rewriteImage(env: PageEnv, block: Token, image: Token): void {
   const target = resolve(env.lesson.dir, decodeURIComponent(src));
   const inside = relative(env.lesson.dir, target);
   if (inside.startsWith('..')) throw errorAt(env, block, `image "${src}" is outside the lesson folder`);
-  if (!existsSync(target)) throw errorAt(env, block, `image "${src}" does not exist in ${env.lesson.folder}/`);
-  const sitePath = `assets/${env.lesson.folder}/${inside.split(sep).join('/')}`;
+  if (!existsSync(target)) throw errorAt(env, block, `image "${src}" does not exist in ${env.lesson.slug}/`);
+  const sitePath = `assets/${env.lesson.slug}/${inside.split(sep).join('/')}`;
   env.assets.set(sitePath, target);
   image.attrSet('src', sitePath);
 }

@@ -3,7 +3,7 @@
 // Every exercise in lesson.json must have its task heading in README.md.
 import type MarkdownIt from 'markdown-it';
 import type { PageEnv } from '../env.ts';
-import { RenderError } from '../errors.ts';
+import { WorkbookError } from '../../errors.ts';
 import { esc } from '../html.ts';
 
 export function tasksPlugin(md: MarkdownIt): void {
@@ -14,7 +14,7 @@ export function tasksPlugin(md: MarkdownIt): void {
     for (const exercise of env.lesson.exercises) {
       const at = tokens.findIndex((t) => t.type === 'heading_open' && t.attrGet('id') === `task-${exercise.task}`);
       if (at < 0) {
-        throw new RenderError(
+        throw new WorkbookError(
           `exercise "${exercise.name}" is task ${exercise.task}, but README.md has no "## Task ${exercise.task}: ${exercise.title}" heading`,
           { file: env.lesson.where('lesson.json') },
         );
@@ -27,7 +27,7 @@ export function tasksPlugin(md: MarkdownIt): void {
 }
 
 function exerciseCard(env: PageEnv, e: PageEnv['lesson']['exercises'][number]): string {
-  const done = env.done?.has(`${env.lesson.folder}/${e.name}`);
+  const done = env.done?.has(e.id);
   const status =
     done === undefined
       ? ''
