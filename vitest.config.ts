@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { TARGET_ENV, lessonTestOptions, resolveTargetDir, solutionsDir, targetPlugin } from './runner/target.ts';
 
-// Three projects share one set of lesson tests (see DESIGN.md):
+// Three projects share one set of lesson tests (see docs/ARCHITECTURE.md):
 // - lessons:   the learner's files (or WORKBOOK_TARGET=<dir>, for grading);
 // - solutions: the reference solutions (`npm test` runs this one);
 // - workbook:  the project's own tests (runner, test kit, lesson contracts).
@@ -24,7 +24,9 @@ export default defineConfig({
           ...shared,
           name: 'workbook',
           include: ['test/**/*.test.ts', 'runner/**/*.test.ts'],
-          exclude: ['test/fixtures/**'],
+          // Copies of the fixture workbook live under os.tmpdir(); test/.tmp is
+          // where older versions put them, and must never be collected.
+          exclude: ['test/fixtures/**', 'test/.tmp/**', '**/node_modules/**'],
           testTimeout: 60_000,
         },
       },
