@@ -9,7 +9,6 @@ import { afterAll } from 'vitest';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(repoRoot, 'bin', 'workbook.js');
-const fixture = join(repoRoot, 'test', 'fixtures', 'workbook');
 
 export interface CliResult {
   code: number;
@@ -18,16 +17,16 @@ export interface CliResult {
 }
 
 /**
- * A fresh copy of the fixture workbook, removed after the file's tests.
+ * A fresh copy of a fixture workbook (test/fixtures/<name>), removed after the file's tests.
  * It lives under os.tmpdir(), outside the repository, so that its
  * failing-by-design tests can never be collected by the project's own test
  * globs, even when a crash leaves a copy behind. Links to the repository's
  * runner/ and node_modules/ give the fixture tests the test kit and vitest,
  * as a learner's clone has them.
  */
-export function fixtureCopy(): string {
-  const dir = tempCopy('workbook-');
-  cpSync(fixture, dir, { recursive: true });
+export function fixtureCopy(fixture: 'workbook' | 'faults' = 'workbook'): string {
+  const dir = tempCopy(`${fixture}-`);
+  cpSync(join(repoRoot, 'test', 'fixtures', fixture), dir, { recursive: true });
   symlinkSync(join(repoRoot, 'runner'), join(dir, 'runner'), 'dir');
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
