@@ -34,12 +34,12 @@ class LimitedThread implements PoolWorker {
     return this.#thread;
   }
 
-  on(event: string, callback: (arg: any) => void): void {
+  on(event: string, callback: (arg: unknown) => void): void {
     if (event === 'error' || event === 'exit') return; // see workerDeaths
     this.#worker.on(event, callback);
   }
 
-  off(event: string, callback: (arg: any) => void): void {
+  off(event: string, callback: (arg: unknown) => void): void {
     this.#worker.off(event, callback);
   }
 

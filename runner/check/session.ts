@@ -154,8 +154,7 @@ export class CheckSession {
         if (result === 'stalled') {
           stuck = started.length > 0 ? started : unfinished;
           const loops = await findLoops(this.#isLearnerFile);
-          const threadOf = new Map([...faults.fileOfThread].map(([thread, file]) => [file, thread]));
-          for (const f of stuck) total.stalled.set(f, loops.get(threadOf.get(f) ?? -1));
+          for (const f of stuck) total.stalled.set(f, loops.get(f));
         } else {
           const file = faults.fileOfThread.get(result.threadId);
           stuck = file ? [file] : started.length > 0 ? started : unfinished;
