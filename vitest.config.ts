@@ -23,6 +23,10 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'workbook',
+          // The project's own tests are not learner code: vitest's plain
+          // threads, without the lesson workers' memory limit and fault watch.
+          pool: 'threads',
+          setupFiles: [],
           include: ['test/**/*.test.ts', 'runner/**/*.test.ts'],
           // Copies of the fixture workbook live under os.tmpdir(); test/.tmp is
           // where older versions put them, and must never be collected.
