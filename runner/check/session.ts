@@ -1,22 +1,16 @@
-// Runs lesson tests in this process with vitest's Node API, so that watch
-// mode re-runs without starting vitest again. One session per target tree.
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import type { TestCase, TestModule } from 'vitest/node';
 import { createVitest, type Reporter, type Vitest } from 'vitest/node';
-import { shown } from '../output.ts';
 import type { TestError } from '@vitest/utils';
 import { lessonTestOptions, targetPlugin } from '../target.ts';
+import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
-import { type ExitCall, FaultLog } from './fault-log.ts';
-import { EXIT_ERROR_NAME } from './faults.ts';
-import { type LoopPlace, findLoops } from './loop-finder.ts';
-import { explain, explainUnhandled, whereInside } from './messages.ts';
-import { exitMessage, loadMessage, memoryMessage, stallMessage } from './fault-messages.ts';
+import { FaultLog } from './fault-log.ts';
+import { findLoops } from './loop-finder.ts';
 import { workerDeaths } from './pool.ts';
 import { findSyntaxError } from './syntax.ts';
 import { type Analysis, Analyzer } from './analyzer.ts';
-import { type Diagnostic, type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
+import type { Diagnostic, ExerciseResult } from './verdict.ts';
 
 export interface SessionOptions {
   workbook: Workbook;
@@ -25,25 +19,6 @@ export interface SessionOptions {
   /** Also type-check and review the learner's files (warnings only). */
   typecheck?: boolean;
 }
-
-interface TestRun {
-  modules: TestModule[];
-  unhandled: TestError[];
-  /** Test files whose run was stopped because it made no progress, with where the learner's code looped. */
-  stalled: Map<string, LoopPlace | undefined>;
-  /** Test files whose worker ran out of memory, with the test that was running. */
-  outOfMemory: Map<string, string | undefined>;
-  /** Test files in which the learner's code called process.exit(). */
-  exits: Map<string, ExitCall>;
-}
-
-const emptyRun = (): TestRun => ({
-  modules: [],
-  unhandled: [],
-  stalled: new Map(),
-  outOfMemory: new Map(),
-  exits: new Map(),
-});
 
 /** The most a test's printed output keeps (a learner's flood must not fill the runner's memory). */
 const OUTPUT_KEPT = 64 * 1024;
@@ -98,7 +73,12 @@ export class CheckSession {
           reviewNotes: [],
           ms,
         };
-      return { ...this.#verdicts(exercise, run), typeWarnings: [], reviewNotes: [], ms };
+      return {
+        ...verdictsOf(exercise, run, { workbook, targetDir, logs: this.#logs, stallMs: STALL_MS }),
+        typeWarnings: [],
+        reviewNotes: [],
+        ms,
+      };
     });
     const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
     const analysis = analysed.then(({ types, notes }) =>
@@ -193,7 +173,11 @@ export class CheckSession {
         if (!log.taskId) return;
         const lines = this.#logs.get(log.taskId) ?? [];
         const kept = lines.reduce((n, l) => n + l.length, 0);
-        if (kept < OUTPUT_KEPT) lines.push(log.content.slice(0, OUTPUT_KEPT - kept));
+        if (kept < OUTPUT_KEPT) {
+          lines.push(log.content.slice(0, OUTPUT_KEPT - kept));
+          if (kept + log.content.length > OUTPUT_KEPT)
+            lines.push(`\n… (more output: only the first ${OUTPUT_KEPT / 1024} KiB is kept)\n`);
+        }
         this.#logs.set(log.taskId, lines);
       },
       onTestCaseResult: () => {
@@ -208,6 +192,7 @@ export class CheckSession {
         watch: false,
         reporters: [collector],
         include: ['lessons/*/*.test.ts'],
+        includeTaskLocation: true, // each test's line, for its source in results.json
         ...lessonTestOptions,
       },
       {
@@ -239,77 +224,6 @@ export class CheckSession {
     const closing = vitest.close().catch(() => {});
     await settlesWithin(closing, 3_000);
   }
-
-  #verdicts(exercise: Exercise, run: TestRun): Omit<ExerciseResult, 'typeWarnings' | 'reviewNotes' | 'ms'> {
-    const { workbook, targetDir } = this.options;
-    const testFile = join(workbook.lessonsDir, exercise.lesson.slug, exercise.test);
-    const learnerDir = dirname(exerciseFile(exercise, targetDir));
-    const module = run.modules.find((m) => m.moduleId === testFile);
-    const exit = run.exits.get(testFile);
-    const unhandled = run.unhandled.filter(
-      (e) => (!e.VITEST_TEST_PATH || e.VITEST_TEST_PATH === testFile) && e.name !== EXIT_ERROR_NAME,
-    );
-    // An error that escaped, tagged with the test whose code started it, fails that test.
-    const byTest = new Map<string, TestError[]>();
-    const loose: TestError[] = [];
-    for (const e of unhandled) {
-      const test = typeof e.WORKBOOK_STARTED_BY === 'string' ? e.WORKBOOK_STARTED_BY : undefined;
-      if (test) byTest.set(test, [...(byTest.get(test) ?? []), e]);
-      else loose.push(e);
-    }
-    const place = (p: { file: string; line: number; column: number }): string =>
-      `${shown(workbook.root, p.file)}:${p.line}:${p.column}`;
-    const errors: string[] = [];
-    if (run.stalled.has(testFile)) {
-      const loop = run.stalled.get(testFile);
-      errors.push(stallMessage(exercise.file, STALL_MS, loop && { ...loop, where: place(loop) }));
-    }
-    if (run.outOfMemory.has(testFile)) errors.push(memoryMessage(exercise.file, run.outOfMemory.get(testFile)));
-    if (exit) errors.push(exitMessage(exit, exit.place && place(exit.place)));
-    for (const e of module?.errors() ?? []) {
-      if (exit && e.name === EXIT_ERROR_NAME) continue;
-      errors.push(loadMessage(explain(e as TestError), whereInside(e as TestError, learnerDir, workbook.root)));
-    }
-    errors.push(...explainUnhandled(loose, learnerDir, workbook.root));
-    const tests: TestVerdict[] = [];
-    for (const test of module?.children.allTests() ?? []) {
-      const result = test.result();
-      if (result.state === 'pending') continue;
-      if (result.state === 'skipped') {
-        if (exit)
-          tests.push({
-            name: test.name,
-            task: taskOf(test) ?? exercise.task,
-            status: 'error',
-            message: `Not run: your code called process.exit(${exit.code}) in an earlier test, which ends the program.`,
-            output: '',
-          });
-        continue;
-      }
-      const verdict: TestVerdict = {
-        name: test.name,
-        task: taskOf(test) ?? exercise.task,
-        status: result.state === 'passed' ? 'pass' : 'fail',
-        output: (this.#logs.get(test.id) ?? []).join(''),
-      };
-      const error = result.state === 'failed' ? result.errors[0] : undefined;
-      const escaped = byTest.get(test.name);
-      if (error) {
-        verdict.message = explain(error);
-        verdict.where = whereInside(error, learnerDir, workbook.root);
-      } else if (escaped) {
-        verdict.status = 'fail';
-        verdict.message = explainUnhandled(escaped, learnerDir, workbook.root, { startedHere: true }).join('\n');
-      }
-      if (escaped) byTest.delete(test.name);
-      tests.push(verdict);
-    }
-    for (const rest of byTest.values()) errors.push(...explainUnhandled(rest, learnerDir, workbook.root));
-    if (!module && errors.length === 0) errors.push('The tests did not run.');
-    if (module && tests.length === 0 && errors.length === 0) errors.push(`${exercise.test} has no tests.`);
-    const status = errors.length > 0 ? 'error' : worst(tests.map((t) => t.status));
-    return { exercise, status, tests, errors };
-  }
 }
 
 /** Resolves with the next test worker that dies (out of memory, say); cancel() stops waiting. */
@@ -325,14 +239,6 @@ function nextDeath(): { promise: Promise<{ threadId: number; error: Error | unde
 /** A stream that drops what it is given. */
 function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
-}
-
-function taskOf(test: TestCase): number | undefined {
-  for (let parent = test.parent; parent.type === 'suite'; parent = parent.parent) {
-    const match = /^Task (\d+)\b/.exec(parent.name);
-    if (match) return Number(match[1]);
-  }
-  return undefined;
 }
 
 /** Whether `promise` settles within `ms`. */

@@ -18,14 +18,18 @@ export default defineCommand({
   exercise    an exercise name (echo-server) or a lesson number (01); default: your current exercise
   --all       check every exercise
   --json      print exercism's results.json (version 3) instead of the report
+  --grade     grading mode: print results.json (or write it with --out) and exit 0
+              whenever the runner itself worked, whatever the tests say
   --out FILE  also write results.json to FILE
   --target T  test another tree: 'solutions', or a submission folder (default: your lessons/)
   --no-types  skip the type check
 
-Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
+Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error
+(with --grade: 0 when results.json was made, whatever it says).`,
   options: {
     all: { type: 'boolean' },
     json: { type: 'boolean' },
+    grade: { type: 'boolean' },
     out: { type: 'string' },
     target: { type: 'string' },
     'no-types': { type: 'boolean' },
@@ -34,17 +38,19 @@ Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error.`,
     const workbook = loadWorkbook();
     const exercises = pickExercises(workbook, positionals, values.all === true);
     const target = typeof values.target === 'string' ? values.target : undefined;
+    const grading = values.grade === true;
     const results = await checkOnce(workbook, exercises, {
       target,
-      typecheck: values['no-types'] !== true && !values.json,
+      typecheck: values['no-types'] !== true && !values.json && !grading,
     });
     const json = toResultsJson(results);
     if (typeof values.out === 'string') writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
-    if (values.json) say(JSON.stringify(json, null, 2));
+    if (values.json || (grading && typeof values.out !== 'string')) say(JSON.stringify(json, null, 2));
     else {
       reportResults(results);
       if (json.status === 'pass' && !target) sayWhatNext(workbook);
     }
+    if (grading) return 0;
     return json.status === 'pass' ? 0 : 1;
   },
 });
