@@ -168,6 +168,9 @@ export class CheckSession {
   async #open(): Promise<Vitest> {
     if (this.#vitest) return this.#vitest;
     const { workbook, targetDir } = this.options;
+    const progress = (): void => {
+      this.#lastProgress = performance.now();
+    };
     const collector: Reporter = {
       onUserConsoleLog: (log) => {
         if (!log.taskId) return;
@@ -180,9 +183,14 @@ export class CheckSession {
         }
         this.#logs.set(log.taskId, lines);
       },
-      onTestCaseResult: () => {
-        this.#lastProgress = performance.now();
-      },
+      // Any event from a worker shows it is not stuck in a loop (on a loaded
+      // machine, loading a test file alone can take seconds).
+      onTestModuleCollected: progress,
+      onTestModuleStart: progress,
+      onTestCaseReady: progress,
+      onHookStart: progress,
+      onHookEnd: progress,
+      onTestCaseResult: progress,
     };
     this.#vitest = await createVitest(
       'test',
