@@ -23,8 +23,14 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'workbook',
+          // The project's own tests are not learner code: vitest's plain
+          // threads, without the lesson workers' memory limit and fault watch.
+          pool: 'threads',
+          setupFiles: [],
           include: ['test/**/*.test.ts', 'runner/**/*.test.ts'],
-          exclude: ['test/fixtures/**'],
+          // Copies of the fixture workbook live under os.tmpdir(); test/.tmp is
+          // where older versions put them, and must never be collected.
+          exclude: ['test/fixtures/**', 'test/.tmp/**', '**/node_modules/**'],
           testTimeout: 60_000,
         },
       },

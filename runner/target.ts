@@ -14,16 +14,7 @@ export const lessonsDir = join(projectRoot, 'lessons');
 export const solutionsDir = join(projectRoot, 'solutions');
 
 /** Settings every run of lesson tests shares (vitest.config.ts and the runner). */
-export const lessonTestOptions = {
-  // Worker threads start faster than child processes (measured in watch
-  // mode: about 200 ms from save to verdict instead of 300 ms), and
-  // terminate() stops even a learner's endless loop.
-  pool: 'threads' as const,
-  // A hung learner program must fail with a message, not stall the run.
-  testTimeout: 10_000,
-  hookTimeout: 10_000,
-  teardownTimeout: 2_000,
-};
+export { lessonTestOptions } from './check/test-options.ts';
 
 /** The environment variable that carries the target into vitest.config.ts. */
 export const TARGET_ENV = 'WORKBOOK_TARGET';

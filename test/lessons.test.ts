@@ -1,12 +1,12 @@
 // The lessons' contracts: every untouched starter fails its tests, each
 // with a message a beginner can act on, without crashing or hanging the
 // runner. (That every solution passes is the `solutions` vitest project.)
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkContracts } from '../runner/dev/contracts.ts';
 import { loadWorkbook } from '../runner/workbook.ts';
-import { repoRoot, runCli } from './runner/helpers.ts';
+import { repoRoot, runCli, tempCopy } from './runner/helpers.ts';
 
 const workbook = loadWorkbook(repoRoot);
 
@@ -17,9 +17,7 @@ describe('the lessons', () => {
 
   it('ship starters that fail every test with a message for a beginner', { timeout: 300_000 }, async () => {
     // Copy the starters (not the tests: the runner never reads tests from a target).
-    mkdirSync(join(repoRoot, 'test', '.tmp'), { recursive: true });
-    const starters = mkdtempSync(join(repoRoot, 'test', '.tmp', 'starters-'));
-    afterAll(() => rmSync(starters, { recursive: true, force: true }));
+    const starters = tempCopy('starters-');
     for (const lesson of workbook.lessons) {
       for (const file of readdirSync(lesson.dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
         cpSync(join(lesson.dir, file), join(starters, lesson.slug, file));

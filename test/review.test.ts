@@ -22,10 +22,26 @@ describe('review notes', () => {
     );
   });
 
-  it('flags a shell: exec(), execSync() and shell: true, but not execFile()', () => {
-    expect(review(`exec('ls ' + dir);`)).toEqual(['shell-on-input@1']);
-    expect(review(`spawn('ls', [dir], { shell: true });`)).toEqual(['shell-on-input@1']);
-    expect(review(`execFile('ls', [dir], { timeout: 1000 });\nspawn('ls', [dir], { shell: false });`)).toEqual([]);
+  it('flags a shell: exec(), execSync() and shell: true from child_process, but not execFile()', () => {
+    const cp = `import { exec, execFile, spawn } from 'node:child_process';\n`;
+    expect(review(`${cp}exec('ls ' + dir);`)).toEqual(['shell-on-input@2']);
+    expect(review(`${cp}spawn('ls', [dir], { shell: true });`)).toEqual(['shell-on-input@2']);
+    expect(review(`${cp}execFile('ls', [dir], { timeout: 1000 });\nspawn('ls', [dir], { shell: false });`)).toEqual([]);
+  });
+
+  it('resolves what a call reaches: aliases, namespaces and require() of child_process', () => {
+    expect(review(`import { execSync as run } from 'child_process';\nrun(cmd);`)).toEqual(['shell-on-input@2']);
+    expect(review(`import * as cp from 'node:child_process';\ncp.exec(cmd);`)).toEqual(['shell-on-input@2']);
+    expect(review(`import cp from 'node:child_process';\ncp.spawn(cmd, [], { shell: true });`)).toEqual([
+      'shell-on-input@2',
+    ]);
+    expect(review(`const { exec } = require('node:child_process');\nexec(cmd);`)).toEqual(['shell-on-input@2']);
+  });
+
+  it('does not take a RegExp exec() or an unrelated shell option for a shell', () => {
+    expect(review(`import { exec } from 'node:child_process';\nconst m = /(\\d+)/.exec(line);`)).toEqual([]);
+    expect(review(`const m = pattern.exec(line);\nexec(line);`)).toEqual([]); // exec is not child_process's here
+    expect(review(`import * as cp from 'node:child_process';\nconfigure({ shell: true });`)).toEqual([]);
   });
 
   it('flags a digest or MAC compared with === or equals(), not a length check', () => {

@@ -7,6 +7,7 @@ import {
   expectClientDestroyed,
   expectErrorCode,
   nextEvent,
+  pattern,
   rejectionOf,
   useNetKit,
   watchClientSockets,
@@ -100,7 +101,7 @@ describe('Task 3: a request client with limits', () => {
     const server = serverThat(async (socket) => {
       // An endless reply, bounded here at 1,000 writes of 64 KiB; each write
       // waits until the last one left (its callback also fires on error).
-      const block = Buffer.alloc(64 * 1024, 0x2e);
+      const block = pattern(64 * 1024);
       for (let i = 0; i < 1_000 && !socket.destroyed; i++)
         await new Promise<void>((resolve) => socket.write(block, () => resolve()));
     });

@@ -2,6 +2,7 @@
 import { shown } from '../output.ts';
 import { inspect, stripVTControlCharacters } from 'node:util';
 import type { TestError } from '@vitest/utils';
+import { firstPlace } from './fault-log.ts';
 
 const TIMEOUT = /Test timed out in (\d+)ms/;
 const HOOK_TIMEOUT = /Hook timed out in (\d+)ms/;
@@ -95,14 +96,28 @@ function errorLike(value: unknown): string | undefined {
  * Errors that escaped every test: each kind said once, with how often it
  * happened, which test was running, and what usually causes it.
  */
-export function explainUnhandled(errors: TestError[], dir: string, root: string): string[] {
+export function explainUnhandled(
+  errors: TestError[],
+  dir: string,
+  root: string,
+  { startedHere = false }: { startedHere?: boolean } = {},
+): string[] {
   const counts = new Map<string, number>();
   for (const error of errors) {
     const rejection = error.type === 'Unhandled Rejection';
     const kind = rejection
       ? 'A promise was rejected and nothing caught it (an await without try/catch, or a promise nobody awaits)'
       : "An error was thrown that nothing handled (often an 'error' event with no listener)";
-    const during = typeof error.VITEST_TEST_NAME === 'string' ? ` during "${error.VITEST_TEST_NAME}"` : '';
+    // The test whose code started what failed (runner/check/worker-setup.ts),
+    // which may have ended before it failed; else the test running then.
+    const startedBy = typeof error.WORKBOOK_STARTED_BY === 'string' ? error.WORKBOOK_STARTED_BY : undefined;
+    const during = startedHere
+      ? ' in code this test started'
+      : startedBy
+        ? ` in code started by "${startedBy}"`
+        : typeof error.VITEST_TEST_NAME === 'string'
+          ? ` during "${error.VITEST_TEST_NAME}"`
+          : '';
     const where = whereInside(error, dir, root);
     const message = explain(error);
     const why = /write after end|ERR_STREAM_WRITE_AFTER_END|EPIPE/.test(message)
@@ -116,11 +131,14 @@ export function explainUnhandled(errors: TestError[], dir: string, root: string)
 
 /** The first stack frame inside `dir` (the learner's files), as 'file.ts:line:column'. */
 export function whereInside(error: TestError, dir: string, root: string): string | undefined {
+  const inside = (file: string): boolean => file.startsWith(dir) && !file.endsWith('.test.ts');
   for (const frame of error.stacks ?? []) {
     const file = frame.file.replace(/^file:\/\//, '');
-    if (file.startsWith(dir) && !file.endsWith('.test.ts')) return `${shown(root, file)}:${frame.line}:${frame.column}`;
+    if (inside(file)) return `${shown(root, file)}:${frame.line}:${frame.column}`;
   }
-  return undefined;
+  // Errors that escaped every test come with their stack as text only.
+  const place = typeof error.stack === 'string' ? firstPlace(error.stack, inside) : undefined;
+  return place && `${shown(root, place.file)}:${place.line}:${place.column}`;
 }
 
 function firstMatch(pattern: RegExp, texts: string[]): string | undefined {

@@ -99,9 +99,16 @@ function location(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}`;
 }
 
-function clipOutput(text: string, maxLines = 10): string {
+/** At most `maxLines` lines of what the code printed, each at most `maxLineChars` characters. */
+export function clipOutput(text: string, maxLines = 10, maxLineChars = 200): string {
   const lines = text.trimEnd().split('\n');
-  return lines.length > maxLines
-    ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n')
-    : lines.join('\n');
+  const shown = lines
+    .slice(0, maxLines)
+    .map((line) =>
+      line.length > maxLineChars
+        ? `${line.slice(0, maxLineChars)}… (${line.length - maxLineChars} more characters)`
+        : line,
+    );
+  if (lines.length > maxLines) shown.push(`… (${lines.length - maxLines} more lines)`);
+  return shown.join('\n');
 }

@@ -1,15 +1,16 @@
-// Runs lesson tests in this process with vitest's Node API, so that watch
-// mode re-runs without starting vitest again. One session per target tree.
-import { dirname, join, resolve } from 'node:path';
-import type { TestCase, TestModule } from 'vitest/node';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { createVitest, type Reporter, type Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
 import { lessonTestOptions, targetPlugin } from '../target.ts';
+import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
-import { explain, explainUnhandled, whereInside } from './messages.ts';
+import { FaultLog } from './fault-log.ts';
+import { findLoops } from './loop-finder.ts';
+import { workerDeaths } from './pool.ts';
 import { findSyntaxError } from './syntax.ts';
 import { type Analysis, Analyzer } from './analyzer.ts';
-import { type Diagnostic, type ExerciseResult, type TestVerdict, worst } from './verdict.ts';
+import type { Diagnostic, ExerciseResult } from './verdict.ts';
 
 export interface SessionOptions {
   workbook: Workbook;
@@ -19,12 +20,8 @@ export interface SessionOptions {
   typecheck?: boolean;
 }
 
-interface TestRun {
-  modules: TestModule[];
-  unhandled: TestError[];
-  /** Test files whose run was stopped because it made no progress. */
-  stalled?: Set<string>;
-}
+/** The most a test's printed output keeps (a learner's flood must not fill the runner's memory). */
+const OUTPUT_KEPT = 64 * 1024;
 
 /**
  * A run with no finished test for this long is stuck in a loop that never
@@ -62,7 +59,7 @@ export class CheckSession {
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
-    const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable, files) : { modules: [], unhandled: [] };
+    const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
     const ms = performance.now() - started;
     const results = exercises.map((exercise, i): ExerciseResult => {
       if (syntax[i])
@@ -76,7 +73,12 @@ export class CheckSession {
           reviewNotes: [],
           ms,
         };
-      return { ...this.#verdicts(exercise, run), typeWarnings: [], reviewNotes: [], ms };
+      return {
+        ...verdictsOf(exercise, run, { workbook, targetDir, logs: this.#logs, stallMs: STALL_MS }),
+        typeWarnings: [],
+        reviewNotes: [],
+        ms,
+      };
     });
     const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
     const analysis = analysed.then(({ types, notes }) =>
@@ -89,38 +91,63 @@ export class CheckSession {
     await Promise.all([this.#closeVitest(), this.#analyzer?.close()]);
   }
 
-  async #runTests(exercises: Exercise[], files: string[]): Promise<TestRun> {
+  #isLearnerFile = (file: string): boolean => {
+    const dir = this.options.targetDir;
+    return file.startsWith(dir + '/') && !file.endsWith('.test.ts');
+  };
+
+  async #runTests(exercises: Exercise[]): Promise<TestRun> {
     const testFiles = exercises.map((e) => join(this.options.workbook.lessonsDir, e.lesson.slug, e.test));
-    const total: TestRun = { modules: [], unhandled: [], stalled: new Set() };
+    const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
+    const total = emptyRun();
     this.#logs.clear();
+    const faults = new FaultLog(this.#isLearnerFile);
     let pending = testFiles;
-    // Each round either finishes every file or stops at least one stuck file,
-    // so this ends after at most one round per file.
-    while (pending.length > 0) {
-      const vitest = await this.#open();
-      for (const file of files) vitest.invalidateFile(file);
-      this.#lastProgress = performance.now();
-      const run = vitest
-        .runTestFiles(pending)
-        .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
-      const stalled = this.#watchStall();
-      const result = await Promise.race([run, stalled.promise]).finally(stalled.cancel);
-      if (result !== 'stalled') {
-        total.modules.push(...result.modules);
-        total.unhandled.push(...result.unhandled);
-        break;
+    try {
+      // Each round either finishes every file or stops at least one stuck file,
+      // so this ends after at most one round per file.
+      while (pending.length > 0) {
+        const vitest = await this.#open();
+        for (const file of files) vitest.invalidateFile(file);
+        this.#lastProgress = performance.now();
+        const run = vitest
+          .runTestFiles(pending)
+          .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
+        const stalled = this.#watchStall();
+        const died = nextDeath();
+        const result = await Promise.race([run, stalled.promise, died.promise]).finally(() => {
+          stalled.cancel();
+          died.cancel();
+        });
+        if (typeof result === 'object' && 'modules' in result) {
+          total.modules.push(...result.modules);
+          total.unhandled.push(...result.unhandled);
+          break;
+        }
+        // Keep what finished; the files that never started (or, after a
+        // stall, were not stuck) run again in a fresh vitest.
+        const modules = vitest.state.getTestModules(pending);
+        const finished = modules.filter((m) => m.state() === 'passed' || m.state() === 'failed');
+        const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
+        const unfinished = pending.filter((f) => !finished.some((m) => m.moduleId === f));
+        let stuck: string[];
+        if (result === 'stalled') {
+          stuck = started.length > 0 ? started : unfinished;
+          const loops = await findLoops(this.#isLearnerFile);
+          for (const f of stuck) total.stalled.set(f, loops.get(f));
+        } else {
+          const file = faults.fileOfThread.get(result.threadId);
+          stuck = file ? [file] : started.length > 0 ? started : unfinished;
+          for (const f of stuck) total.outOfMemory.set(f, faults.running.get(f));
+        }
+        total.modules.push(...finished);
+        total.unhandled.push(...(vitest.state.getUnhandledErrors() as TestError[]));
+        pending = unfinished.filter((f) => !stuck.includes(f));
+        await this.#closeVitest({ force: true });
       }
-      // Keep what finished; a file that started but did not finish is stuck;
-      // the files that never started run again in a fresh vitest.
-      const modules = vitest.state.getTestModules(pending);
-      const finished = modules.filter((m) => m.state() === 'passed' || m.state() === 'failed');
-      const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
-      const stuck = started.length > 0 ? started : pending.filter((f) => !finished.some((m) => m.moduleId === f));
-      total.modules.push(...finished);
-      total.unhandled.push(...(vitest.state.getUnhandledErrors() as TestError[]));
-      for (const f of stuck) total.stalled!.add(f);
-      pending = pending.filter((f) => !stuck.includes(f) && !finished.some((m) => m.moduleId === f));
-      await this.#closeVitest({ force: true });
+    } finally {
+      for (const [file, exit] of faults.exits) total.exits.set(file, exit);
+      faults.close(); // ends the child processes the learner's code left
     }
     return total;
   }
@@ -141,16 +168,29 @@ export class CheckSession {
   async #open(): Promise<Vitest> {
     if (this.#vitest) return this.#vitest;
     const { workbook, targetDir } = this.options;
+    const progress = (): void => {
+      this.#lastProgress = performance.now();
+    };
     const collector: Reporter = {
       onUserConsoleLog: (log) => {
         if (!log.taskId) return;
         const lines = this.#logs.get(log.taskId) ?? [];
-        lines.push(log.content);
+        const kept = lines.reduce((n, l) => n + l.length, 0);
+        if (kept < OUTPUT_KEPT) {
+          lines.push(log.content.slice(0, OUTPUT_KEPT - kept));
+          if (kept + log.content.length > OUTPUT_KEPT)
+            lines.push(`\n… (more output: only the first ${OUTPUT_KEPT / 1024} KiB is kept)\n`);
+        }
         this.#logs.set(log.taskId, lines);
       },
-      onTestCaseResult: () => {
-        this.#lastProgress = performance.now();
-      },
+      // Any event from a worker shows it is not stuck in a loop (on a loaded
+      // machine, loading a test file alone can take seconds).
+      onTestModuleCollected: progress,
+      onTestModuleStart: progress,
+      onTestCaseReady: progress,
+      onHookStart: progress,
+      onHookEnd: progress,
+      onTestCaseResult: progress,
     };
     this.#vitest = await createVitest(
       'test',
@@ -160,6 +200,7 @@ export class CheckSession {
         watch: false,
         reporters: [collector],
         include: ['lessons/*/*.test.ts'],
+        includeTaskLocation: true, // each test's line, for its source in results.json
         ...lessonTestOptions,
       },
       {
@@ -168,6 +209,10 @@ export class CheckSession {
         server: { watch: null },
         logLevel: 'silent',
       },
+      // What the learner's code writes to process.stdout/stderr from a test
+      // worker must not reach the runner's output (it would break --json);
+      // console.log output is collected per test by the reporter above.
+      { stdout: discard(), stderr: discard() },
     );
     return this.#vitest;
   }
@@ -187,59 +232,21 @@ export class CheckSession {
     const closing = vitest.close().catch(() => {});
     await settlesWithin(closing, 3_000);
   }
-
-  #verdicts(exercise: Exercise, run: TestRun): Omit<ExerciseResult, 'typeWarnings' | 'reviewNotes' | 'ms'> {
-    const { workbook, targetDir } = this.options;
-    const testFile = join(workbook.lessonsDir, exercise.lesson.slug, exercise.test);
-    const learnerDir = dirname(exerciseFile(exercise, targetDir));
-    const module = run.modules.find((m) => m.moduleId === testFile);
-    const errors = [
-      ...(run.stalled?.has(testFile) ? [stallMessage(exercise)] : []),
-      ...(module?.errors() ?? []).map((e) => explain(e as TestError)),
-      ...explainUnhandled(
-        run.unhandled.filter((e) => !e.VITEST_TEST_PATH || e.VITEST_TEST_PATH === testFile),
-        learnerDir,
-        workbook.root,
-      ),
-    ];
-    const tests: TestVerdict[] = [];
-    for (const test of module?.children.allTests() ?? []) {
-      const result = test.result();
-      if (result.state === 'skipped' || result.state === 'pending') continue;
-      const verdict: TestVerdict = {
-        name: test.name,
-        task: taskOf(test) ?? exercise.task,
-        status: result.state === 'passed' ? 'pass' : 'fail',
-        output: (this.#logs.get(test.id) ?? []).join(''),
-      };
-      const error = result.state === 'failed' ? result.errors[0] : undefined;
-      if (error) {
-        verdict.message = explain(error);
-        verdict.where = whereInside(error, learnerDir, workbook.root);
-      }
-      tests.push(verdict);
-    }
-    if (!module && errors.length === 0) errors.push('The tests did not run.');
-    if (module && tests.length === 0 && errors.length === 0) errors.push(`${exercise.test} has no tests.`);
-    const status = errors.length > 0 ? 'error' : worst(tests.map((t) => t.status));
-    return { exercise, status, tests, errors };
-  }
 }
 
-function taskOf(test: TestCase): number | undefined {
-  for (let parent = test.parent; parent.type === 'suite'; parent = parent.parent) {
-    const match = /^Task (\d+)\b/.exec(parent.name);
-    if (match) return Number(match[1]);
-  }
-  return undefined;
+/** Resolves with the next test worker that dies (out of memory, say); cancel() stops waiting. */
+function nextDeath(): { promise: Promise<{ threadId: number; error: Error | undefined }>; cancel: () => void } {
+  let listener: (threadId: number, error: Error | undefined) => void = () => {};
+  const promise = new Promise<{ threadId: number; error: Error | undefined }>((resolve) => {
+    listener = (threadId, error) => resolve({ threadId, error });
+    workerDeaths.once('death', listener);
+  });
+  return { promise, cancel: () => workerDeaths.off('death', listener) };
 }
 
-function stallMessage(exercise: Exercise): string {
-  return (
-    `The tests of ${exercise.file} stopped making progress for ${STALL_MS / 1000} s and were stopped. ` +
-    `Your code probably runs a loop that never ends and never awaits (for example while (true) without await), ` +
-    `so nothing else, not even a timeout, can run.`
-  );
+/** A stream that drops what it is given. */
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
 /** Whether `promise` settles within `ms`. */

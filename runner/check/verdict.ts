@@ -25,6 +25,8 @@ export interface TestVerdict {
   where?: string;
   /** What the learner's code printed during the test. */
   output: string;
+  /** The test's source, from its `it(` to its end (results.json's test_code). */
+  code?: string;
 }
 
 export interface ExerciseResult {

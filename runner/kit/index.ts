@@ -12,6 +12,7 @@ export {
   standardChunkings,
   whole,
 } from './chunk.ts';
+export { hex, pattern, sha256 } from './data.ts';
 export { decodeAll, type Decoded } from './decode.ts';
 export { DEFAULT_DEADLINE_MS, DeadlineError, type Deadline, formatMs, nextEvent, withDeadline } from './deadline.ts';
 export {
@@ -24,6 +25,17 @@ export {
   watchClientSockets,
 } from './clients.ts';
 export { snapshotTree, useTempDirs } from './files.ts';
-export { HOST, NetKit, closeQuietly, readExactly, readUntilEnd, useNetKit, type ReadOptions } from './net.ts';
+export { mustCall, mustNotCall } from './must-call.ts';
+export {
+  HOST,
+  NetKit,
+  closeQuietly,
+  freePort,
+  readExactly,
+  readUntilEnd,
+  useNetKit,
+  type ReadOptions,
+} from './net.ts';
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';
+export { resetClient } from './reset.ts';
 export { ScriptedPeer } from './scripted.ts';

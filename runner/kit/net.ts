@@ -1,7 +1,7 @@
 // Sockets and servers for lesson tests: port 0 on 127.0.0.1, readiness
 // awaited (never slept for), everything closed after each test.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { DEFAULT_DEADLINE_MS, type Deadline, nextEvent, withDeadline } from './deadline.ts';
@@ -17,6 +17,8 @@ type Closeable = Server | Socket | UdpSocket | Readable | Writable | { close(): 
  */
 export class NetKit {
   readonly #open = new Set<Closeable>();
+  /** Servers this kit started listening (listen() on one again returns its port). */
+  readonly #started = new WeakSet<Server>();
 
   /** Registers something to close after the test; returns it. */
   track<T extends Closeable>(thing: T): T {
@@ -38,13 +40,42 @@ export class NetKit {
     // The server's side of each connection is closed after the test too, so
     // that a learner's server that never ends a connection cannot stall cleanup.
     server.on('connection', (socket: Socket) => this.track(socket));
-    if (!server.listening) {
-      server.listen(0, HOST);
-      await nextEvent(server, 'listening', { message: 'the server did not start listening', ...deadline });
+    if (server.listening && this.#started.has(server)) return portOf(server);
+    if (server.listening) {
+      // The learner's code chose where to listen (a fixed port, say): the
+      // test would pass here and fail wherever that port is taken.
+      throw new Error(
+        `your server is already listening (on ${describeAddress(server)}), but the test starts it: return the server without calling listen(), and the test listens on a free port`,
+      );
     }
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
-    return address.port;
+    this.#started.add(server);
+    server.listen(0, HOST);
+    await nextEvent(server, 'listening', { message: 'the server did not start listening', ...deadline });
+    return portOf(server);
+  }
+
+  /**
+   * For code that listens itself: calls `start(port)` with a free port on
+   * 127.0.0.1, waits until the server it returns is listening, and checks it
+   * listens on that port (not a fixed one). Resolves with the port.
+   */
+  async serve(start: (port: number) => Server | Promise<Server>, deadline: Deadline = {}): Promise<number> {
+    const port = await freePort();
+    const server = this.track(await start(port));
+    server.on('connection', (socket: Socket) => this.track(socket));
+    if (!server.listening) {
+      await nextEvent(server, 'listening', {
+        message: `your server did not start listening on port ${port}, the port the test gave it`,
+        ...deadline,
+      });
+    }
+    const actual = portOf(server);
+    if (actual !== port) {
+      throw new Error(
+        `your server listened on ${describeAddress(server)}, but the test gave it port ${port}: listen on the port you are given. A fixed port may be taken by another program, and two copies of your server could not run at once.`,
+      );
+    }
+    return port;
   }
 
   /** Connects to 127.0.0.1:`port` and resolves once connected. */
@@ -68,6 +99,28 @@ export class NetKit {
     this.#open.clear();
     await Promise.all(things.map(closeQuietly));
   }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the system picks it). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, HOST);
+  await nextEvent(probe, 'listening', { message: 'could not find a free port' });
+  const port = portOf(probe);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+  return address.port;
+}
+
+function describeAddress(server: Server): string {
+  const address = server.address();
+  if (address === null) return 'no address';
+  return typeof address === 'string' ? address : `${address.address}:${address.port}`;
 }
 
 /** Creates a NetKit whose sockets and servers are closed after each test. */

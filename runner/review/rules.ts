@@ -51,6 +51,49 @@ function calleeName(call: CallExpression): string {
   return '';
 }
 
+const CHILD_PROCESS = new Set(['child_process', 'node:child_process']);
+
+/**
+ * Resolves calls to child_process's functions by what the file imports:
+ * `import { exec as run } from 'node:child_process'` makes `run(...)` an
+ * exec; `import * as cp` (or a default import, or a require) makes
+ * `cp.exec(...)` one. Any other exec, such as `/re/.exec(s)`, is not.
+ * Returns the child_process function a call reaches, or undefined.
+ */
+function childProcessBindings(file: SourceFile): (call: CallExpression) => string | undefined {
+  const named = new Map<string, string>(); // local name -> exported name
+  const namespaces = new Set<string>();
+  for (const decl of file.getImportDeclarations()) {
+    if (!CHILD_PROCESS.has(decl.getModuleSpecifierValue())) continue;
+    const ns = decl.getNamespaceImport() ?? decl.getDefaultImport();
+    if (ns) namespaces.add(ns.getText());
+    for (const spec of decl.getNamedImports()) {
+      named.set(spec.getAliasNode()?.getText() ?? spec.getName(), spec.getName());
+    }
+  }
+  // const cp = require('child_process'); const { exec } = require('node:child_process');
+  for (const variable of file.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    const init = variable.getInitializer();
+    if (!init || !Node.isCallExpression(init) || init.getExpression().getText() !== 'require') continue;
+    const spec = init.getArguments()[0];
+    if (!spec || !Node.isStringLiteral(spec) || !CHILD_PROCESS.has(spec.getLiteralValue())) continue;
+    const binding = variable.getNameNode();
+    if (Node.isIdentifier(binding)) namespaces.add(binding.getText());
+    else if (Node.isObjectBindingPattern(binding)) {
+      for (const element of binding.getElements()) {
+        named.set(element.getName(), element.getPropertyNameNode()?.getText() ?? element.getName());
+      }
+    }
+  }
+  return (call) => {
+    const callee = call.getExpression();
+    if (Node.isIdentifier(callee)) return named.get(callee.getText());
+    if (Node.isPropertyAccessExpression(callee) && namespaces.has(callee.getExpression().getText()))
+      return callee.getName();
+    return undefined;
+  };
+}
+
 const SECRET_LIKE = /digest|hmac|\bmac\b|signature|hash|token/i;
 
 export const rules: Rule[] = [
@@ -86,8 +129,10 @@ export const rules: Rule[] = [
   {
     id: 'shell-on-input',
     check(file, note) {
+      const childProcess = childProcessBindings(file);
       for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-        const name = calleeName(call);
+        const name = childProcess(call);
+        if (!name) continue;
         if (name === 'exec' || name === 'execSync') {
           note(
             call,

@@ -76,10 +76,39 @@ describe('NetKit.listen, connect and udp', () => {
     expect(a).not.toBe(b);
   });
 
-  it('returns the port of a server that is already listening', async () => {
+  it('returns the port of a server it already started', async () => {
     const server = serve();
     const port = await kit.listen(server);
     expect(await kit.listen(server)).toBe(port);
+  });
+
+  it('refuses a server the code under test already started on a port of its choosing', async () => {
+    const server = serve();
+    server.listen(0, HOST);
+    await nextEvent(server, 'listening');
+    kit.track(server);
+    expect((await rejection(kit.listen(server))).message).toMatch(
+      /^your server is already listening \(on 127\.0\.0\.1:\d+\), but the test starts it/,
+    );
+  });
+
+  it('serve() gives code that listens itself a free port, and checks it listened there', async () => {
+    let given = 0;
+    const port = await kit.serve((p) => {
+      given = p;
+      return serve().listen(p, HOST);
+    });
+    expect(port).toBe(given);
+    expect(port).toBeGreaterThan(0);
+    const client = await kit.connect(port);
+    expect(client.remotePort).toBe(port);
+  });
+
+  it('serve() names the port a server listened on instead of the one it was given', async () => {
+    const elsewhere = await rejection(kit.serve(() => serve().listen(0, HOST)));
+    expect(elsewhere.message).toMatch(
+      /^your server listened on 127\.0\.0\.1:\d+, but the test gave it port \d+: listen on the port you are given/,
+    );
   });
 
   it("rejects with the server's error when it cannot listen", async () => {

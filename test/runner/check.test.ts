@@ -78,8 +78,13 @@ describe('workbook check', () => {
       name: '01-fixture/adder > adds 2 and 3',
       status: 'pass',
       output: 'adding 2 and 3\n',
+      test_code:
+        "  it('adds 2 and 3', () => {\n    console.log('adding 2 and 3');\n    expect(add(2, 3)).toBe(TWO_AND_THREE);\n  });",
       task_id: 1,
     });
+    expect(
+      json.tests.find((t: { name: string }) => t.name === '01-fixture/adder > adds negative numbers'),
+    ).toMatchObject({ test_code: "it('adds negative numbers', () => expect(add(-2, -3)).toBe(-5));" });
     const failing = json.tests.find((t: { name: string }) => t.name === '01-fixture/wrong-bytes > returns "hello"');
     expect(failing).toMatchObject({ status: 'fail', task_id: 2 });
     expect(failing.message).toContain('first difference at byte 4');
@@ -89,8 +94,33 @@ describe('workbook check', () => {
     const { code, stdout } = await runCli(['check', 'broken-syntax', '--json'], { root });
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
-    expect(json).toMatchObject({ version: 3, status: 'error', tests: [] });
+    expect(json).toMatchObject({ version: 3, status: 'error' });
     expect(json.message).toContain('lessons/01-fixture/broken-syntax.ts:3:14: Unexpected ";"');
+    // The exercise that could not run is listed, so no score can be read from the listed tests alone.
+    expect(json.tests).toEqual([
+      { name: '01-fixture/broken-syntax > broken-syntax.test.ts', status: 'error', message: json.message },
+    ]);
+  });
+
+  it('--json gives status "fail", not "error", when some tests ran and another exercise could not', async () => {
+    const { stdout } = await runCli(['check', 'adder', 'broken-syntax', '--json'], { root });
+    const json = JSON.parse(stdout);
+    expect(json.status).toBe('fail');
+    expect(json.message).toBeUndefined();
+    expect(json.tests.map((t: { name: string; status: string }) => `${t.name}: ${t.status}`)).toEqual([
+      '01-fixture/adder > adds 2 and 3: pass',
+      '01-fixture/adder > adds negative numbers: pass',
+      '01-fixture/broken-syntax > broken-syntax.test.ts: error',
+    ]);
+  });
+
+  it('--grade writes results.json and exits 0 when the runner worked, even though tests fail', async () => {
+    const out = join(root, 'graded.json');
+    const { code } = await runCli(['check', 'wrong-bytes', '--grade', '--out', out], { root });
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).status).toBe('fail');
+    const usage = await runCli(['check', 'no-such-exercise', '--grade'], { root });
+    expect(usage.code).toBe(2);
   });
 
   it('--target solutions runs the same tests against the reference solutions, without recording progress', async () => {

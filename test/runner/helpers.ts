@@ -1,14 +1,14 @@
 // Runs the real `workbook` CLI in a child process against a copy of the
 // fixture workbook, as a learner would.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(repoRoot, 'bin', 'workbook.js');
-const fixture = join(repoRoot, 'test', 'fixtures', 'workbook');
 
 export interface CliResult {
   code: number;
@@ -17,17 +17,44 @@ export interface CliResult {
 }
 
 /**
- * A fresh copy of the fixture workbook, removed after the file's tests.
- * It lives at the same depth as the fixture (test/.tmp/<name>), so the
- * fixture tests' relative imports of the test kit still resolve.
+ * A fresh copy of a fixture workbook (test/fixtures/<name>), removed after the file's tests.
+ * It lives under os.tmpdir(), outside the repository, so that its
+ * failing-by-design tests can never be collected by the project's own test
+ * globs, even when a crash leaves a copy behind. Links to the repository's
+ * runner/ and node_modules/ give the fixture tests the test kit and vitest,
+ * as a learner's clone has them.
  */
-export function fixtureCopy(): string {
-  const parent = join(repoRoot, 'test', '.tmp');
+export function fixtureCopy(fixture: 'workbook' | 'faults' = 'workbook'): string {
+  const dir = tempCopy(`${fixture}-`);
+  cpSync(join(repoRoot, 'test', 'fixtures', fixture), dir, { recursive: true });
+  symlinkSync(join(repoRoot, 'runner'), join(dir, 'runner'), 'dir');
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/**
+ * A fresh empty folder under os.tmpdir(), removed after the file's tests
+ * (afterAll runs even when a test times out); folders left by a killed run
+ * are removed by the next one once they are an hour old.
+ */
+export function tempCopy(prefix: string): string {
+  const parent = join(tmpdir(), 'workbook-tests');
   mkdirSync(parent, { recursive: true });
-  const dir = mkdtempSync(join(parent, 'workbook-'));
-  cpSync(fixture, dir, { recursive: true });
+  removeStale(parent);
+  const dir = mkdtempSync(join(parent, prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+function removeStale(parent: string): void {
+  for (const name of readdirSync(parent)) {
+    const dir = join(parent, name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > 3_600_000) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run removed it first
+    }
+  }
 }
 
 /** Runs `workbook <args>` with the workbook at `root`; never throws on a non-zero exit. */

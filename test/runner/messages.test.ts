@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TestError } from '@vitest/utils';
 import { explain as explainError } from '../../runner/check/messages.ts';
+import { stableName, toResultsJson } from '../../runner/check/results-json.ts';
+import type { ExerciseResult, TestVerdict } from '../../runner/check/verdict.ts';
+import type { Exercise } from '../../runner/workbook.ts';
 
 // vitest sends some values (a thrown error as `actual`) as plain objects.
 const explain = (error: Record<string, unknown>): string => explainError(error as unknown as TestError);
@@ -82,5 +85,58 @@ describe('explain', () => {
     expect(explain({ name: 'Error', message: 'Test timed out in 10000ms.' })).toMatch(
       /^This test did not finish within 10 s\. Your code may be waiting/,
     );
+  });
+});
+
+describe('results.json', () => {
+  const exercise = (slug: string, name: string) =>
+    ({ id: `${slug}/${name}`, name, test: `${name}.test.ts`, lesson: { slug } }) as unknown as Exercise;
+  const result = (ex: Exercise, tests: TestVerdict[], errors: string[] = []): ExerciseResult => ({
+    exercise: ex,
+    status: errors.length > 0 ? 'error' : 'pass',
+    tests,
+    errors,
+    typeWarnings: [],
+    reviewNotes: [],
+    ms: 1,
+  });
+  const test = (name: string, task: number): TestVerdict => ({ name, task, status: 'pass', output: '' });
+
+  it('sets task_id only when the results come from one lesson (task numbers restart in each)', () => {
+    const one = toResultsJson([result(exercise('01-a', 'x'), [test('t', 2)])]);
+    expect(one.tests[0]).toMatchObject({ task_id: 2 });
+    const two = toResultsJson([
+      result(exercise('01-a', 'x'), [test('t', 1)]),
+      result(exercise('02-b', 'y'), [test('u', 1)]),
+    ]);
+    expect(two.tests.map((t) => t.task_id)).toEqual([undefined, undefined]);
+  });
+
+  it('keeps a random seed out of the test name and puts it in the message', () => {
+    const json = toResultsJson([
+      result(exercise('01-a', 'x'), [
+        test('decodes any chunking (fast-check, seed 42; replay with WORKBOOK_SEED=42)', 1),
+      ]),
+    ]);
+    expect(json.tests[0]).toMatchObject({
+      name: '01-a/x > decodes any chunking (fast-check)',
+      message: '(seed 42; replay with WORKBOOK_SEED=42)',
+    });
+    expect(stableName('plain name')).toEqual({ name: 'plain name' });
+  });
+
+  it('is "error" only when no test ran, and lists an exercise that crashed as an error test', () => {
+    const crashed = result(exercise('01-a', 'y'), [], ['The tests of y.ts stopped making progress']);
+    expect(toResultsJson([crashed])).toMatchObject({
+      status: 'error',
+      message: 'The tests of y.ts stopped making progress',
+    });
+    const mixed = toResultsJson([result(exercise('01-a', 'x'), [test('t', 1)]), crashed]);
+    expect(mixed.status).toBe('fail');
+    expect(mixed.tests[1]).toEqual({
+      name: '01-a/y > y.test.ts',
+      status: 'error',
+      message: 'The tests of y.ts stopped making progress',
+    });
   });
 });

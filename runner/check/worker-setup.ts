@@ -1,0 +1,132 @@
+// Runs in each test worker before a lesson's test file (vitest setupFiles).
+// It watches for what the learner's code can do that vitest does not report
+// well, and tells the runner (runner/check/faults.ts):
+// - process.exit(): the call is reported once, with its place, and the rest
+//   of the file's tests are skipped (a real exit would have ended them);
+// - child processes: each starts as the leader of its own process group,
+//   and the whole group is killed after the file, and by the runner when the
+//   check ends, even if this worker was killed;
+// - an error no one handled is tagged with the test that started the code
+//   that threw it, and the file waits (a little) for the timers its tests
+//   left, so a late rejection is reported the same way on every run.
+import { createHook, executionAsyncResource } from 'node:async_hooks';
+import { ChildProcess } from 'node:child_process';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { afterAll, afterEach, beforeEach } from 'vitest';
+import { EXIT_ERROR_NAME, FAULT_CHANNEL, type FaultMessage } from './faults.ts';
+
+const channel = new BroadcastChannel(FAULT_CHANNEL);
+channel.unref();
+const post = (message: FaultMessage): void => channel.postMessage(message);
+
+/**
+ * Every async resource (promise, timer, socket) is stamped with the test
+ * whose code created it, and passes the stamp on to what its callbacks
+ * create: so code a test started is known as that test's, even after the
+ * test ended. (AsyncLocalStorage cannot be entered around a vitest test.)
+ */
+const TEST = Symbol('workbook.startedBy');
+type Stamped = { [TEST]?: string };
+let currentTest: string | undefined;
+const startedBy = (): string | undefined => (executionAsyncResource() as Stamped)[TEST] ?? currentTest;
+let testFile = '';
+let exited: Error | undefined;
+
+beforeEach((context) => {
+  testFile = context.task.file.filepath;
+  currentTest = context.task.name;
+  post({ kind: 'test', thread: threadId, testFile, test: context.task.name });
+  if (exited) context.skip(`not run: ${exited.message}`);
+});
+
+afterEach(() => {
+  currentTest = undefined;
+});
+
+// --- process.exit ---------------------------------------------------------
+process.exit = ((code?: number | string | null) => {
+  const error = new Error(`your code called process.exit(${code ?? ''})`);
+  error.name = EXIT_ERROR_NAME;
+  post({
+    kind: 'exit',
+    testFile,
+    test: startedBy(),
+    code: Number(code ?? 0),
+    stack: error.stack ?? '',
+  });
+  exited ??= error;
+  // Nothing after process.exit() runs in a real program: stop this code path.
+  throw error;
+}) as typeof process.exit;
+
+// --- child processes --------------------------------------------------------
+const children = new Set<number>();
+// Every asynchronous child_process function (spawn, exec, execFile, fork)
+// goes through ChildProcess.prototype.spawn, which the type definitions omit.
+type Spawner = { spawn(this: ChildProcess, options: { detached?: boolean }): unknown };
+const prototype = ChildProcess.prototype as unknown as Spawner;
+const spawn = prototype.spawn;
+prototype.spawn = function (this: ChildProcess, options: { detached?: boolean }) {
+  // Its own process group, so that a shell and whatever it starts are ended together.
+  options.detached = true;
+  const result = spawn.call(this, options);
+  const pid = this.pid;
+  if (pid) {
+    children.add(pid);
+    post({ kind: 'child', pid });
+    this.once('exit', () => {
+      children.delete(pid);
+      post({ kind: 'child-exit', pid });
+    });
+  }
+  return result;
+};
+
+// --- who started the code that failed, and timers left behind ----------------
+const pendingTimers = new Map<number, string>();
+createHook({
+  init(asyncId, type, _trigger, resource) {
+    const test = startedBy();
+    if (!test) return;
+    (resource as Stamped)[TEST] = test;
+    if (type === 'Timeout' && !(resource as { _repeat?: unknown })._repeat) pendingTimers.set(asyncId, test);
+  },
+  destroy(asyncId) {
+    pendingTimers.delete(asyncId);
+  },
+}).enable();
+
+const tag = (error: unknown, test: string | undefined): void => {
+  if (test && error instanceof Error && !('WORKBOOK_STARTED_BY' in error))
+    Object.assign(error, { WORKBOOK_STARTED_BY: test });
+};
+// Tagged as the error is emitted: an extra listener would make vitest
+// think the program handles its errors, and report none of them.
+const emit = process.emit;
+process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
+  if (event === 'unhandledRejection') tag(args[0], (args[1] as Stamped | undefined)?.[TEST] ?? startedBy());
+  else if (event === 'uncaughtException') tag(args[0], startedBy());
+  return (emit as (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) => boolean).call(
+    this,
+    event,
+    ...args,
+  );
+} as typeof process.emit;
+
+/** The longest the file waits, after its last test, for timers its tests started. */
+const LATE_TIMER_WAIT_MS = 1_000;
+
+afterAll(async () => {
+  // A test's timer that fires after the last test would otherwise race the
+  // end of the file: its error reported on one run, lost on the next.
+  const until = performance.now() + LATE_TIMER_WAIT_MS;
+  // Bounded by LATE_TIMER_WAIT_MS; polls because timers give no 'all done' event.
+  while (pendingTimers.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  for (const pid of children) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already ended
+    }
+  }
+});
