@@ -470,6 +470,18 @@ describe('Task 7: the receiver, when senders vanish, race and misbehave', () => 
     expectBytes(await readFile(join(root, 'whole.bin')), body, 'the saved file');
   });
 
+  it('keeps a refusal within the verdict limit, even when it quotes a long name of escaped characters', async () => {
+    const { port, transfers } = await startReceiver();
+    // 600 control characters: 3,600 bytes of header JSON, and a message that quotes them all would not fit.
+    const name = '\u0001'.repeat(600);
+    const verdict = await send(port, jsonFrame({ name, size: 1, sha256: 'c'.repeat(64) }));
+    expect(verdict, `the verdict must be one frame of at most ${MAX_VERDICT_BYTES} bytes`).toMatchObject({
+      ok: false,
+      code: 'bad-name',
+    });
+    await transfers.next('a long bad name');
+  });
+
   it('refuses a body longer than size with long-body, and saves nothing', async () => {
     const { root, port, transfers } = await startReceiver();
     const short = Buffer.from('hello');

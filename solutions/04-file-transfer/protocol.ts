@@ -18,6 +18,12 @@ export const MAX_VERDICT_BYTES = 4096;
 export const MAX_NAME_BYTES = 255;
 /** After its verdict, a receiver drops at most this many more bytes, then hangs up. */
 export const MAX_DISCARD_BYTES = 1024 * 1024;
+/**
+ * A refusal's message holds at most this many code points, so that a
+ * verdict always fits MAX_VERDICT_BYTES (a message quotes the sender's
+ * name, and JSON may escape one code point into 7 bytes: \\u0001).
+ */
+export const MAX_MESSAGE_CHARS = 500;
 /** A receiver drops a connection that sends nothing for this long (milliseconds). */
 export const DEFAULT_IDLE_MS = 30_000;
 
@@ -78,10 +84,16 @@ export function jsonFrame(value: object): Buffer {
  * io-error (its message may hold local paths, so only its code is told).
  */
 export function verdictFor(error: unknown): Refusal {
-  if (error instanceof TransferError) return { ok: false, code: error.code, message: error.message };
-  if (error instanceof FrameError) return { ok: false, code: 'bad-header', message: error.message };
+  if (error instanceof TransferError) return { ok: false, code: error.code, message: clip(error.message) };
+  if (error instanceof FrameError) return { ok: false, code: 'bad-header', message: clip(error.message) };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return { ok: false, code: 'io-error', message: `the receiver could not save the file${code ? ` (${code})` : ''}` };
+}
+
+/** `text` cut to MAX_MESSAGE_CHARS code points (never half of a UTF-16 pair). */
+function clip(text: string): string {
+  const chars = [...text];
+  return chars.length <= MAX_MESSAGE_CHARS ? text : `${chars.slice(0, MAX_MESSAGE_CHARS - 1).join('')}…`;
 }
 
 // #region end-with-verdict
