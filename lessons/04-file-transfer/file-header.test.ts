@@ -60,6 +60,14 @@ describe('Task 2: parse and check the header', () => {
     expect(parseHeader(Buffer.from(payload)).name).toBe('name');
   });
 
+  it('skips one byte order mark (EF BB BF) before the JSON, as TextDecoder does', () => {
+    const payload = Buffer.concat([
+      Buffer.of(0xef, 0xbb, 0xbf),
+      json({ name: 'bom.txt', size: 1, sha256: SHA_OF_HELLO }),
+    ]);
+    expect(parseHeader(payload).name).toBe('bom.txt');
+  });
+
   it('accepts a name with non-ASCII characters (UTF-8 JSON)', () => {
     expect(parseHeader(json({ name: 'résumé.pdf', size: 1, sha256: SHA_OF_HELLO })).name).toBe('résumé.pdf');
   });

@@ -470,6 +470,17 @@ describe('Task 7: the receiver, when senders vanish, race and misbehave', () => 
     expectBytes(await readFile(join(root, 'whole.bin')), body, 'the saved file');
   });
 
+  it('answers bad-header to a header frame cut short by a half-close (FIN)', async () => {
+    const { area, port, transfers } = await startReceiver();
+    const before = await snapshotTree(area);
+    const client = await kit.connect(port);
+    const verdict = verdictFrom(client);
+    client.end(header('cut.txt', Buffer.from('hello')).subarray(0, 24)); // the length and 20 of 105 header bytes
+    expect(await verdict).toMatchObject({ ok: false, code: 'bad-header' });
+    await transfers.next('a header cut short');
+    expect(await snapshotTree(area)).toEqual(before);
+  });
+
   it('keeps a refusal within the verdict limit, even when it quotes a long name of escaped characters', async () => {
     const { port, transfers } = await startReceiver();
     // 600 control characters: 3,600 bytes of header JSON, and a message that quotes them all would not fit.
