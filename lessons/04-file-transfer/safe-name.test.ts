@@ -74,6 +74,7 @@ describe('Task 1: a name from the network is only a name', () => {
       ['console.log', 'a name that starts like a Windows device name (CON)'],
       ['nul1.txt', 'NUL followed by a digit, which is not a device'],
       ['my.con', 'CON as an extension'],
+      ['CON\u00a0.txt', 'CON and a no-break space, which is not a space (U+0020)'],
     ].map(([name, what]) => [show(name!), what, name!]),
   )('accepts %s (%s)', (_shown, _what, name) => {
     const root = resolve('/srv/inbox');

@@ -55,7 +55,7 @@ function nameProblem(name: string): string {
   // Windows opens a device, not a file, for these names, whatever the
   // extension or case ("nul.txt", "Com1.tar.gz"), so a file saved under one
   // here could never be copied there. The part before the first "." counts.
-  if (WINDOWS_DEVICE.test(name.split('.')[0]!.trimEnd()))
+  if (WINDOWS_DEVICE.test(name.split('.')[0]!.replace(/ +$/, '')))
     return 'it is a Windows device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9), which no Windows program can open as a file';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_NAME_BYTES) return `it is ${bytes} bytes long in UTF-8; the limit is ${MAX_NAME_BYTES}`;
