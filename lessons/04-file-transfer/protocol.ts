@@ -20,8 +20,8 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_DISCARD_BYTES = 1024 * 1024;
 /**
  * A refusal's message holds at most this many code points, so that a
- * verdict always fits MAX_VERDICT_BYTES (a message quotes the sender's
- * name, and JSON may escape one code point into 7 bytes: \\u0001).
+ * verdict always fits MAX_VERDICT_BYTES: a message may quote a long name,
+ * and JSON writes one code point as at most 6 bytes (U+0001 as \u0001).
  */
 export const MAX_MESSAGE_CHARS = 500;
 /** A receiver drops a connection that sends nothing for this long (milliseconds). */

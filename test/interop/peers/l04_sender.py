@@ -1,11 +1,12 @@
 """Lesson 04 sender, written from lessons/04-file-transfer/README.md "Wire format" alone.
 
-Usage: l04_sender.py HOST PORT FILE NAME [--half-close] [--header-json TEXT]
+Usage: l04_sender.py HOST PORT FILE NAME [--half-close] [--header-json TEXT] [--body-bytes N]
 
 Sends the header frame and the body, reads the verdict frame while it
 sends, and prints the verdict's JSON text on one line. --half-close sends
 a FIN after the last body byte. --header-json sends TEXT as the header
 payload instead of the one built from the file (for refusal tests).
+--body-bytes N sends only the first N body bytes (for a short body).
 Exit status: 0 for an ok verdict, 1 for a refusal, 2 for a broken peer.
 """
 import hashlib
@@ -58,6 +59,11 @@ def main() -> int:
         i = args.index("--header-json")
         header_json = args[i + 1]
         del args[i : i + 2]
+    body_bytes = None
+    if "--body-bytes" in args:
+        i = args.index("--body-bytes")
+        body_bytes = int(args[i + 1])
+        del args[i : i + 2]
     args = [a for a in args if a != "--half-close"]
     host, port, path, name = args[0], int(args[1]), args[2], args[3]
 
@@ -68,6 +74,7 @@ def main() -> int:
     else:
         header = header_json.encode("utf-8")
 
+    sent = body if body_bytes is None else body[:body_bytes]
     sock = socket.create_connection((host, port), timeout=10)
     verdict = {}
 
@@ -81,10 +88,10 @@ def main() -> int:
     reader.start()  # the verdict may come mid-body (a refusal): read while sending
     try:
         sock.sendall(frame(header))
-        for start in range(0, len(body), 65536):
+        for start in range(0, len(sent), 65536):
             if "payload" in verdict:
                 break  # refused: stop sending
-            sock.sendall(body[start : start + 65536])
+            sock.sendall(sent[start : start + 65536])
         if half_close:
             sock.shutdown(socket.SHUT_WR)
     except OSError:
