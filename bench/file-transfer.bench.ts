@@ -22,7 +22,6 @@ import { mkdir, mkdtemp, open, rm, statfs } from 'node:fs/promises';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -421,13 +420,9 @@ async function child([role, ...args]: string[]): Promise<void> {
           const out = createWriteStream(dst, { highWaterMark: Number(writeBytes) });
           if (hash === '1') {
             const sha = createHash('sha256');
-            const tap = new Transform({
-              transform(chunk: Buffer, _encoding, callback) {
-                sha.update(chunk);
-                callback(null, chunk);
-              },
-            });
-            await pipeline(socket, tap, out);
+            // A second 'data' listener sees every chunk the pipeline moves: hashing with no extra stream.
+            socket.on('data', (chunk: Buffer) => sha.update(chunk));
+            await pipeline(socket, out);
             sha.digest('hex');
           } else await pipeline(socket, out);
           if (sync === '1') {
