@@ -3,14 +3,20 @@
 // same run:
 // - a bare pipeline: file -> socket -> file, no header, no hash, no checks;
 // - the same with an fsync at the end (the reference fsyncs before commit);
+// - "hashed": the bare pipeline doing the protocol's hashing and fsync, with
+//   the reference's buffer sizes: the sender hashes the whole file first
+//   (its header needs the SHA-256), the receiver hashes every byte as it
+//   writes it, then fsyncs. What the reference adds beyond that is the
+//   protocol itself: framing, checks, temp file, link;
 // - cp.
 // Sender and receiver run in child processes of their own (as they would
 // on two machines), so each gets a core and its own peak RSS.
 //
 //   npm run bench file-transfer
+//   FILE_TRANSFER_BENCH_MIB=256 npm run bench file-transfer   (a smaller file, on a busy machine)
 //   WORKBOOK_TARGET=lessons npm run bench file-transfer    (your own solution)
 import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, statfs } from 'node:fs/promises';
 import { type Server, type Socket, connect, createServer } from 'node:net';
@@ -23,7 +29,10 @@ import { TARGET_ENV, resolveTargetDir } from '../runner/target.ts';
 import { median } from './context.ts';
 
 const MiB = 1024 * 1024;
-const FULL_SIZE = 1024 * MiB;
+const FULL_SIZE = Number(process.env.FILE_TRANSFER_BENCH_MIB ?? 1024) * MiB;
+/** The reference's buffer sizes (send-file.ts CHUNK_BYTES, receiver.ts WRITE_BUFFER_BYTES), used by "hashed" too. */
+const REFERENCE_READ = 256 * 1024;
+const REFERENCE_WRITE = 1024 * 1024;
 const ROUNDS = 3;
 const SWEEP_BYTES = 128 * MiB;
 const SWEEP_READ = [64 * 1024, 256 * 1024, 1024 * 1024];
@@ -36,7 +45,7 @@ const here = fileURLToPath(import.meta.url);
 const targetDir = join(resolveTargetDir(process.env[TARGET_ENV] ?? 'solutions'), '04-file-transfer');
 const codeUnderTest = pathToFileURL(`${targetDir}/`);
 
-type Kind = 'bare' | 'bare+fsync' | 'reference';
+type Kind = 'bare' | 'bare+fsync' | 'hashed' | 'reference';
 interface Done {
   type: 'done';
   /** Highest RSS sampled during the transfer, minus the RSS just before it (bytes). */
@@ -85,11 +94,17 @@ export default async function run(): Promise<void> {
     await makeFile(src, size);
     const mib = size / MiB;
 
-    const times: Record<Kind | 'cp', number[]> = { cp: [], bare: [], 'bare+fsync': [], reference: [] };
-    const stats: Record<Kind, Stats> = { bare: newStats(), 'bare+fsync': newStats(), reference: newStats() };
+    const times: Record<Kind | 'cp', number[]> = { cp: [], bare: [], 'bare+fsync': [], hashed: [], reference: [] };
+    const stats: Record<Kind, Stats> = {
+      bare: newStats(),
+      'bare+fsync': newStats(),
+      hashed: newStats(),
+      reference: newStats(),
+    };
     const ratios: number[] = [];
     const ratiosFsync: number[] = [];
-    const order: Array<Kind | 'cp'> = ['bare', 'reference', 'bare+fsync', 'cp'];
+    const ratiosHashed: number[] = [];
+    const order: Array<Kind | 'cp'> = ['bare', 'reference', 'hashed', 'bare+fsync', 'cp'];
     for (let round = 1; round <= ROUNDS; round++) {
       if (round > 1 && performance.now() - started > BUDGET_MS) {
         console.log(`(stopped after ${round - 1} rounds to stay within the time budget)`);
@@ -108,30 +123,39 @@ export default async function run(): Promise<void> {
       }
       if (these.bare && these.reference) ratios.push(these.bare / these.reference);
       if (these['bare+fsync'] && these.reference) ratiosFsync.push(these['bare+fsync'] / these.reference);
+      if (these.hashed && these.reference) ratiosHashed.push(these.hashed / these.reference);
       console.log(`round ${round}: ${line.join(' | ')}`);
     }
 
     const rate = (list: number[]): string =>
       list.length ? `${(mib / (median(list) / 1000)).toFixed(0)} MiB/s` : 'n/a';
     console.log(
-      `median throughput: reference ${rate(times.reference)}, bare pipeline ${rate(times.bare)}, bare + fsync ${rate(times['bare+fsync'])}, cp ${rate(times.cp)}`,
+      `median throughput: reference ${rate(times.reference)}, bare pipeline ${rate(times.bare)}, bare + fsync ${rate(times['bare+fsync'])}, hashed ${rate(times.hashed)}, cp ${rate(times.cp)}`,
     );
     console.log(
-      `reference / bare pipeline: ${median(ratios).toFixed(2)}x (aim: at least 0.8x); reference / (bare + fsync): ${median(ratiosFsync).toFixed(2)}x`,
+      `reference / hashed (bare pipeline + the same SHA-256 on both sides + fsync): ${median(ratiosHashed).toFixed(2)}x (aim: at least 0.9x); ` +
+        `reference / bare pipeline: ${median(ratios).toFixed(2)}x; reference / (bare + fsync): ${median(ratiosFsync).toFixed(2)}x ` +
+        '(each the median of per-round ratios)',
     );
     const sending = median(stats.reference.sending);
     console.log(
       `without the sender's hash pass (first byte sent to verdict): reference ${rate(stats.reference.sending)}, ` +
-        `${(median(stats.bare.sending) / sending).toFixed(2)}x the bare pipeline, ${(median(stats['bare+fsync'].sending) / sending).toFixed(2)}x bare + fsync; ` +
+        `${(median(stats.bare.sending) / sending).toFixed(2)}x the bare pipeline, ${(median(stats['bare+fsync'].sending) / sending).toFixed(2)}x bare + fsync, ` +
+        `${(median(stats.hashed.sending) / sending).toFixed(2)}x hashed; ` +
         `the hash pass took ${(median(stats.reference.sending.map((x, i) => times.reference[i]! - x)) / 1000).toFixed(2)} s`,
     );
     const cpu = (st: Stats, side: 'sender' | 'receiver'): string =>
       `${(((median(st[side].cpu) / mib) * 1024) / 1000).toFixed(2)}`;
     console.log(
       `CPU seconds per GiB (median; steadier than wall time on a busy machine): ` +
-        (['reference', 'bare', 'bare+fsync'] as const)
+        (['reference', 'hashed', 'bare', 'bare+fsync'] as const)
           .map((k) => `${k}: sender ${cpu(stats[k], 'sender')}, receiver ${cpu(stats[k], 'receiver')}`)
           .join('; '),
+    );
+    const bothCpu = (k: Kind): number => median(stats[k].sender.cpu) + median(stats[k].receiver.cpu);
+    console.log(
+      `CPU, sender + receiver: hashed / reference ${(bothCpu('hashed') / bothCpu('reference')).toFixed(2)}x, ` +
+        `bare / reference ${(bothCpu('bare') / bothCpu('reference')).toFixed(2)}x (1.00x: the reference costs no more CPU)`,
     );
     const worst = (list: number[]): string => `${(Math.max(...list) / MiB).toFixed(1)} MiB`;
     console.log(
@@ -208,17 +232,31 @@ async function runTransfer(
 ): Promise<number> {
   const root = join(area, `inbox-${kind.replace(/\W/g, '')}`);
   await mkdir(root, { recursive: true });
+  const hashed = kind === 'hashed';
   const receiver = spawn(
     kind === 'reference'
       ? ['recv-reference', root]
-      : ['recv-bare', join(root, 'copy.bin'), kind === 'bare+fsync' ? '1' : '0', String(writeBytes)],
+      : [
+          'recv-bare',
+          join(root, 'copy.bin'),
+          kind === 'bare' ? '0' : '1',
+          String(hashed ? REFERENCE_WRITE : writeBytes),
+          hashed ? '1' : '0',
+        ],
   );
   try {
     const { port } = (await receiver.next('ready')) as { port: number };
     const sender = spawn(
       kind === 'reference'
         ? ['send-reference', src, String(port)]
-        : ['send-bare', src, String(port), String(readBytes), String(bytes)],
+        : [
+            'send-bare',
+            src,
+            String(port),
+            String(hashed ? REFERENCE_READ : readBytes),
+            String(bytes),
+            hashed ? '1' : '0',
+          ],
     );
     try {
       await sender.next('ready');
@@ -375,11 +413,18 @@ async function child([role, ...args]: string[]): Promise<void> {
     });
 
   if (role === 'recv-bare') {
-    const [dst, sync, writeBytes] = args as [string, string, string];
+    const [dst, sync, writeBytes, hash] = args as [string, string, string, string];
     await listen(
       createServer(async (socket) => {
         try {
-          await pipeline(socket, createWriteStream(dst, { highWaterMark: Number(writeBytes) }));
+          const out = createWriteStream(dst, { highWaterMark: Number(writeBytes) });
+          if (hash === '1') {
+            const sha = createHash('sha256');
+            // A second 'data' listener sees every chunk the pipeline moves: hashing with no extra stream.
+            socket.on('data', (chunk: Buffer) => sha.update(chunk));
+            await pipeline(socket, out);
+            sha.digest('hex');
+          } else await pipeline(socket, out);
           if (sync === '1') {
             const file = await open(dst, 'r+');
             await file.sync();
@@ -399,14 +444,21 @@ async function child([role, ...args]: string[]): Promise<void> {
     server.on('transfer', (verdict: { ok: boolean; message?: string }) => done(verdict.ok, verdict.message));
     await listen(server);
   } else if (role === 'send-bare') {
-    const [src, port, readBytes, bytes] = args.map((a, i) => (i === 0 ? a : Number(a))) as [
+    const [src, port, readBytes, bytes, hash] = args.map((a, i) => (i === 0 ? a : Number(a))) as [
       string,
+      number,
       number,
       number,
       number,
     ];
     const socket = await connectTo(port);
     await go();
+    if (hash === 1) {
+      // The protocol's sender hashes the whole file before its header.
+      const sha = createHash('sha256');
+      for await (const chunk of createReadStream(src, { highWaterMark: readBytes })) sha.update(chunk as Buffer);
+      sha.digest('hex');
+    }
     await pipeline(
       createReadStream(src, { highWaterMark: readBytes, ...(bytes > 0 ? { end: bytes - 1 } : {}) }),
       socket,

@@ -206,6 +206,42 @@ describe('Task 5: copy exactly size bytes, hashing as they pass', () => {
     expect(error.code).toBe('short-body');
   });
 
+  // The class of bug 'an await between a check and its use': the receiver
+  // awaits a file check after the header, and the sender vanishes meanwhile.
+  // By the time copyBody listens, 'end' or 'close' has already been emitted.
+  it('fails with short-body, not a hang, when the source had already ended before copyBody was called', async () => {
+    const source = new ScriptedPeer();
+    await source.deliver([], { end: true });
+    source.resume(); // let 'end' be emitted, as a reader before copyBody would
+    await withDeadline(new Promise((resolve) => (source.readableEnded ? resolve(null) : source.once('end', resolve))), {
+      message: 'the test source never ended',
+    });
+    const error = await failureOf(copyBody(source, 20, sink().stream), 'a source that had ended before the call');
+    expect(error.code, 'check source.readableEnded before you wait for an end that already came').toBe('short-body');
+  });
+
+  it('fails with short-body, not a hang, when the source was reset before copyBody was called', async () => {
+    const source = new ScriptedPeer();
+    source.on('error', () => {}); // the test's own source: its error is expected
+    source.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    await withDeadline(new Promise((resolve) => source.once('close', resolve)), {
+      message: 'the test source never closed',
+    });
+    const error = await failureOf(copyBody(source, 20, sink().stream), 'a source that was reset before the call');
+    expect(error.code, 'check source.destroyed before you wait for a close that already came').toBe('short-body');
+  });
+
+  it('passes on the TransferError of a source destroyed with one before copyBody was called', async () => {
+    const source = new ScriptedPeer();
+    source.on('error', () => {}); // the test's own source: its error is expected
+    source.destroy(new TransferError('timeout', 'the sender sent nothing for 30 s'));
+    await withDeadline(new Promise((resolve) => source.once('close', resolve)), {
+      message: 'the test source never closed',
+    });
+    const error = await failureOf(copyBody(source, 20, sink().stream), 'a source that timed out before the call');
+    expect(error.code, 'source.errored holds the error it was destroyed with: pass a TransferError on').toBe('timeout');
+  });
+
   it("passes on the source's own TransferError (code timeout) as it is, and leaves dest unended", async () => {
     // In task 7 the receiver's idle timer destroys the socket with this
     // error, and the sender must be told "timeout", not "short-body".

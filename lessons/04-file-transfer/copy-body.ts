@@ -46,6 +46,10 @@ export function copyBody(
   // after `await finished(dest)` (node:stream/promises). Reject on the
   // source's 'end', 'close' or 'error' with new TransferError('short-body', ...)
   // (protocol.ts), but pass on an error that already is a TransferError.
-  // For size 0, just end dest. Call source.resume() to start.
+  // For size 0, just end dest. If the source has already ended or been
+  // destroyed (source.readableEnded, source.destroyed: it may have happened
+  // while your caller awaited something), reject at once: its 'end' or
+  // 'close' is past. source.errored holds the error it was destroyed with.
+  // Otherwise add your listeners and call source.resume() to start.
   throw new Error('TODO: write copyBody (task 5 in lessons/04-file-transfer/README.md)');
 }

@@ -50,6 +50,24 @@ describe('Task 2: parse and check the header', () => {
     );
   });
 
+  it('accepts a "size" written 5.0 or 5e0: JSON numbers are read as doubles, and their value counts', () => {
+    for (const size of ['5.0', '5e0', '0.5e1'])
+      expect(parseHeader(Buffer.from(`{"name":"a","size":${size},"sha256":"${SHA_OF_HELLO}"}`)).size, size).toBe(5);
+  });
+
+  it('accepts the same name in different objects, and a value that looks like a member name', () => {
+    const payload = `{"name":"name","size":1,"sha256":"${SHA_OF_HELLO}","meta":{"name":"x","list":[{"name":1},{"name":2}]}}`;
+    expect(parseHeader(Buffer.from(payload)).name).toBe('name');
+  });
+
+  it('skips one byte order mark (EF BB BF) before the JSON, as TextDecoder does', () => {
+    const payload = Buffer.concat([
+      Buffer.of(0xef, 0xbb, 0xbf),
+      json({ name: 'bom.txt', size: 1, sha256: SHA_OF_HELLO }),
+    ]);
+    expect(parseHeader(payload).name).toBe('bom.txt');
+  });
+
   it('accepts a name with non-ASCII characters (UTF-8 JSON)', () => {
     expect(parseHeader(json({ name: 'résumé.pdf', size: 1, sha256: SHA_OF_HELLO })).name).toBe('résumé.pdf');
   });
@@ -74,6 +92,20 @@ describe('Task 2: parse and check the header', () => {
     ['a "sha256" of 63 digits', json({ ...good, sha256: SHA_OF_HELLO.slice(1) })],
     ['a "sha256" that is not hex', json({ ...good, sha256: 'z'.repeat(64) })],
     [`a payload over ${MAX_HEADER_BYTES} bytes`, json({ ...good, pad: ' '.repeat(MAX_HEADER_BYTES) })],
+    [
+      '"name" twice (JSON.parse keeps the last one)',
+      Buffer.from(`{"name":"../x","name":"ok.txt","size":5,"sha256":"${SHA_OF_HELLO}"}`),
+    ],
+    ['"size" twice', Buffer.from(`{"name":"a","size":5,"sha256":"${SHA_OF_HELLO}","size":6}`)],
+    [
+      '"name" twice, once spelled with an escape',
+      Buffer.from(`{"n\\u0061me":"../x","name":"a","size":5,"sha256":"${SHA_OF_HELLO}"}`),
+    ],
+    [
+      'a member twice inside another member',
+      Buffer.from(`{"name":"a","size":5,"sha256":"${SHA_OF_HELLO}","x":{"y":1,"y":2}}`),
+    ],
+    ['a "size" of 1e400 (Infinity as a double)', Buffer.from(`{"name":"a","size":1e400,"sha256":"${SHA_OF_HELLO}"}`)],
   ])('refuses %s with code bad-header', (_what, payload) => {
     const error = refusal(payload);
     expect(error.code, `the error must be a TransferError with code 'bad-header', but it was: ${error.message}`).toBe(

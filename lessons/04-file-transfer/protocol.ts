@@ -6,6 +6,7 @@
 //   receiver -> sender: verdict frame {"ok":true,...} or {"ok":false,"code":...,"message":...}
 //
 // Frames are lesson 03's `u32be length | payload` (frame.ts).
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { FrameError, encodeFrame } from './frame.ts';
 
@@ -17,6 +18,12 @@ export const MAX_VERDICT_BYTES = 4096;
 export const MAX_NAME_BYTES = 255;
 /** After its verdict, a receiver drops at most this many more bytes, then hangs up. */
 export const MAX_DISCARD_BYTES = 1024 * 1024;
+/**
+ * A refusal's message holds at most this many code points, so that a
+ * verdict always fits MAX_VERDICT_BYTES: a message may quote a long name,
+ * and JSON writes one code point as at most 6 bytes (U+0001 as \u0001).
+ */
+export const MAX_MESSAGE_CHARS = 500;
 /** A receiver drops a connection that sends nothing for this long (milliseconds). */
 export const DEFAULT_IDLE_MS = 30_000;
 
@@ -37,6 +44,7 @@ export type ErrorCode =
   | 'quota' // the declared size does not fit what the receiver may still accept
   | 'exists' // a file with that name is already there; it is never replaced
   | 'short-body' // the connection ended before `size` body bytes arrived
+  | 'long-body' // more bytes came after the `size` body bytes
   | 'hash-mismatch' // the body's SHA-256 is not the one announced
   | 'timeout' // the sender went silent for too long
   | 'busy' // (task 8) the same file is being received on another connection
@@ -76,10 +84,16 @@ export function jsonFrame(value: object): Buffer {
  * io-error (its message may hold local paths, so only its code is told).
  */
 export function verdictFor(error: unknown): Refusal {
-  if (error instanceof TransferError) return { ok: false, code: error.code, message: error.message };
-  if (error instanceof FrameError) return { ok: false, code: 'bad-header', message: error.message };
+  if (error instanceof TransferError) return { ok: false, code: error.code, message: clip(error.message) };
+  if (error instanceof FrameError) return { ok: false, code: 'bad-header', message: clip(error.message) };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return { ok: false, code: 'io-error', message: `the receiver could not save the file${code ? ` (${code})` : ''}` };
+}
+
+/** `text` cut to MAX_MESSAGE_CHARS code points (never half of a UTF-16 pair). */
+function clip(text: string): string {
+  const chars = [...text];
+  return chars.length <= MAX_MESSAGE_CHARS ? text : `${chars.slice(0, MAX_MESSAGE_CHARS - 1).join('')}…`;
 }
 
 // #region end-with-verdict
@@ -99,6 +113,66 @@ export function endWithVerdict(socket: Duplex, verdict: Verdict): void {
   socket.resume(); // a paused socket would never see the sender's FIN
 }
 // #endregion end-with-verdict
+
+// #region watch-idle
+/**
+ * Arms the receiver's idle timer. When the sender has sent nothing for
+ * `idleMs` while we read, it gets the `timeout` verdict; once that is sent,
+ * the socket is destroyed with TransferError('timeout'), so a readFrame or
+ * copyBody in progress fails with it and the transfer cleans up. While the
+ * socket is paused (we are saving, or waiting for the disk), the silence is
+ * ours, not the sender's: the timer starts again. After the verdict, a
+ * sender that never hangs up is cut off.
+ */
+export function watchIdle(socket: Socket, idleMs: number): void {
+  socket.setTimeout(idleMs);
+  socket.on('timeout', () => {
+    if (socket.writableEnded) return void socket.destroy(); // answered already
+    if (socket.isPaused()) return void socket.setTimeout(idleMs); // not reading: look again later
+    const error = new TransferError('timeout', `the sender sent nothing for ${idleMs} ms`);
+    socket.pause(); // take no more body bytes: this transfer is over
+    socket.end(jsonFrame(verdictFor(error)), () => socket.destroy(error));
+  });
+}
+// #endregion watch-idle
+
+// #region duplicate-member
+/**
+ * The first member name that occurs twice in one object of `text`, or
+ * undefined. Names are compared after their escapes are decoded, so
+ * "name" and "n\u0061me" are the same name. JSON.parse keeps only the
+ * last of two, and another parser may keep the first: a header with a
+ * duplicate means two things to two programs, so it is refused.
+ * `text` must be JSON that JSON.parse has accepted.
+ */
+export function duplicateMember(text: string): string | undefined {
+  const open: Array<Set<string> | null> = []; // per open bracket: an object's names, or null for an array
+  let nameNext = false; // the next string is a member name
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const names = open.at(-1);
+      if (nameNext && names) {
+        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        if (names.has(name)) return name;
+        names.add(name);
+      }
+      nameNext = false;
+      i = end;
+    } else if (c === '{' || c === '[') {
+      open.push(c === '{' ? new Set() : null);
+      nameNext = c === '{';
+    } else if (c === '}' || c === ']') {
+      open.pop();
+    } else if (c === ',') {
+      nameNext = open.at(-1) != null;
+    }
+  }
+  return undefined;
+}
+// #endregion duplicate-member
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -151,5 +225,7 @@ function parseJsonObject(payload: Uint8Array, what: string): Record<string, unkn
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new Error(`the receiver's ${what} is not a JSON object`);
+  const twice = duplicateMember(new TextDecoder().decode(payload));
+  if (twice !== undefined) throw new Error(`the receiver's ${what} has the member ${JSON.stringify(twice)} twice`);
   return value as Record<string, unknown>;
 }

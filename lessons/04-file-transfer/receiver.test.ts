@@ -64,7 +64,7 @@ async function startReceiver({ quota = 64 * MiB, idleMs = 5_000 } = {}) {
   await mkdir(root);
   const server = createReceiver({ root, quota, idleMs });
   const port = await kit.listen(server);
-  return { area, root, port, transfers: watchTransfers(server) };
+  return { area, root, port, server, transfers: watchTransfers(server) };
 }
 
 /** Reads the receiver's reply (one verdict frame, then the end) from `client`. */
@@ -358,5 +358,150 @@ describe('Task 7: the receiver', () => {
       message: 'sendFile never finished',
     });
     expect(again, 'sending the same name twice').toMatchObject({ ok: false, code: 'exists' });
+  });
+});
+
+/** Writes `bytes` and resolves once the kernel has them (so a reset after it cannot discard them). */
+function writeAll(client: Socket, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => client.write(bytes, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The files in `root` that are the receiver's temporary files. */
+async function leftovers(root: string): Promise<string[]> {
+  return (await readdir(root)).filter((name) => name.startsWith('.upload-'));
+}
+
+describe('Task 7: the receiver, when senders vanish, race and misbehave', () => {
+  const body = pattern(100_000);
+  // Every cut point: right after the header (0%), then every tenth of the body.
+  const cuts = Array.from({ length: 11 }, (_, tenth) => tenth * 10);
+  const ways: Array<['FIN (end)' | 'RST (reset)']> = [['FIN (end)'], ['RST (reset)']];
+  describe.each(ways)('a sender that stops with a %s', (way) => {
+    it.each(cuts)(
+      'after the header and %i% of the body: a verdict comes, no temporary file stays, the quota comes back',
+      async (percent) => {
+        // The whole quota is declared: a cut that kept its reservation would lock out the next sender.
+        const { root, port, transfers } = await startReceiver({ quota: body.length });
+        const head = header('cut.bin', body);
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const client = await kit.connect(port);
+          client.on('error', () => {}); // a reset client may see its own error
+          await writeAll(client, Buffer.concat([head, body.subarray(0, (body.length * percent) / 100)]));
+          if (way === 'FIN (end)') client.end();
+          else client.resetAndDestroy();
+          const verdict = await transfers.next(`a sender that stopped with a ${way} after ${percent}% of the body`);
+          expect(await leftovers(root), 'no .upload-*.tmp may stay after a cut').toEqual([]);
+          if (verdict.ok) {
+            // Only a complete body may be saved, and it is saved whole.
+            expect(percent, `a body cut at ${percent}% was saved`).toBe(100);
+            expectBytes(await readFile(join(root, 'cut.bin')), body, 'the saved file');
+            return;
+          }
+          expect(verdict.code, 'a body that stops short must get short-body').toBe('short-body');
+        }
+        // Three cuts later, the whole quota must still be free.
+        expect(
+          await send(port, header('after.bin', body), body),
+          'a sender after the cuts declares the whole quota: every cut must have given its reservation back',
+        ).toMatchObject({ ok: true });
+      },
+    );
+  });
+
+  it('reserves the quota in the same step as it checks it: of many headers at once, only what fits is accepted', async () => {
+    const { root, port, server, transfers } = await startReceiver({ quota: 1000 });
+    const count = 8;
+    const bodies = Array.from({ length: count }, (_, i) => pattern(600, i));
+    let accepted = 0;
+    const allAccepted = withDeadline(
+      new Promise<void>((resolve) => server.on('connection', () => ++accepted === count && resolve())),
+      { message: `the receiver did not accept ${count} connections` },
+    );
+    const clients = await Promise.all(bodies.map(() => kit.connect(port)));
+    await allAccepted; // the receiver holds every connection before any header leaves
+    const verdicts = Promise.all(clients.map((client) => verdictFrom(client)));
+    // All headers leave in one go, so they arrive together; the bodies follow.
+    clients.forEach((client, i) => client.write(header(`f${i}.bin`, bodies[i]!)));
+    clients.forEach((client, i) => client.write(bodies[i]!));
+    const all = await verdicts;
+    for (let i = 0; i < count; i++) await transfers.next(`transfer ${i + 1} of ${count} at once`);
+    expect(
+      all.filter((v) => v.ok).length,
+      '8 transfers of 600 bytes, quota 1000: exactly one fits. More means the quota was checked, then an await, then reserved',
+    ).toBe(1);
+    expect(all.filter((v) => !v.ok).map((v) => (v.ok ? '' : v.code))).toEqual(Array(count - 1).fill('quota'));
+    expect(await readdir(root)).toHaveLength(1);
+  });
+
+  it('sends the timeout verdict to a sender that went silent, then ends the connection', async () => {
+    const { root, port, transfers } = await startReceiver({ idleMs: 200 });
+    const client = await kit.connect(port);
+    const verdict = verdictFrom(client);
+    client.write(Buffer.concat([header('slow.bin', body), body.subarray(0, 1000)]));
+    // Then silence: the receiver's idle timer (200 ms) must answer, not just hang up.
+    expect(await verdict, 'the sender must read the timeout verdict before the end').toMatchObject({
+      ok: false,
+      code: 'timeout',
+    });
+    await transfers.next('a silent sender');
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('sends short-body to a sender that half-closes (FIN) before the body is complete', async () => {
+    const { root, port, transfers } = await startReceiver();
+    const client = await kit.connect(port);
+    const verdict = verdictFrom(client);
+    client.end(Buffer.concat([header('half.bin', body), body.subarray(0, 500)]));
+    expect(await verdict, 'a half-closed connection can still carry the verdict back').toMatchObject({
+      ok: false,
+      code: 'short-body',
+    });
+    await transfers.next('a sender that half-closed early');
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('sends ok to a sender that half-closes (FIN) right after a complete body', async () => {
+    const { root, port, transfers } = await startReceiver();
+    const client = await kit.connect(port);
+    const verdict = verdictFrom(client);
+    client.end(Buffer.concat([header('whole.bin', body), body]));
+    expect(await verdict).toMatchObject({ ok: true, name: 'whole.bin', size: body.length });
+    await transfers.next('a sender that half-closed after its body');
+    expectBytes(await readFile(join(root, 'whole.bin')), body, 'the saved file');
+  });
+
+  it('answers bad-header to a header frame cut short by a half-close (FIN)', async () => {
+    const { area, port, transfers } = await startReceiver();
+    const before = await snapshotTree(area);
+    const client = await kit.connect(port);
+    const verdict = verdictFrom(client);
+    client.end(header('cut.txt', Buffer.from('hello')).subarray(0, 24)); // the length and 20 of 105 header bytes
+    expect(await verdict).toMatchObject({ ok: false, code: 'bad-header' });
+    await transfers.next('a header cut short');
+    expect(await snapshotTree(area)).toEqual(before);
+  });
+
+  it('keeps a refusal within the verdict limit, even when it quotes a long name of escaped characters', async () => {
+    const { port, transfers } = await startReceiver();
+    // 600 control characters: 3,600 bytes of header JSON, and a message that quotes them all would not fit.
+    const name = '\u0001'.repeat(600);
+    const verdict = await send(port, jsonFrame({ name, size: 1, sha256: 'c'.repeat(64) }));
+    expect(verdict, `the verdict must be one frame of at most ${MAX_VERDICT_BYTES} bytes`).toMatchObject({
+      ok: false,
+      code: 'bad-name',
+    });
+    await transfers.next('a long bad name');
+  });
+
+  it('refuses a body longer than size with long-body, and saves nothing', async () => {
+    const { root, port, transfers } = await startReceiver();
+    const short = Buffer.from('hello');
+    // The header says 5 bytes; 5 more follow at once.
+    expect(await send(port, Buffer.concat([header('long.txt', short), short, Buffer.from('EXTRA')]))).toMatchObject({
+      ok: false,
+      code: 'long-body',
+    });
+    await transfers.next('a body longer than its size');
+    expect(await readdir(root)).toEqual([]);
   });
 });

@@ -33,15 +33,18 @@ export interface ReceiverOptions {
  * connection's work is over and any temporary file is gone.
  */
 export function createReceiver(options: ReceiverOptions): Server {
-  // TODO: keep `let left = options.quota` for all connections. For each
-  // connection: socket.setTimeout(idleMs, () => socket.destroy(new
-  // TransferError('timeout', ...))), an 'error' listener, then one transfer:
-  // readFrame -> parseHeader -> safeTarget -> quota and "exists" checks ->
-  // reserve the size -> createWriteStream(<root>/.upload-<uuid>.tmp,
+  // TODO: keep `let left = options.quota` for all connections. Create the
+  // server with createServer({ allowHalfOpen: true }, ...) so a sender that
+  // half-closes still gets its verdict. For each connection: an 'error'
+  // listener, watchIdle(socket, idleMs) (from protocol.ts), then one
+  // transfer: readFrame -> parseHeader -> safeTarget -> check the quota AND
+  // reserve the size at once, with no `await` in between -> refuse a name
+  // that exists (lstat) -> createWriteStream(<root>/.upload-<uuid>.tmp,
   // { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES }) -> copyBody ->
-  // compare sha256 -> commitFile. On any failure give the quota back,
-  // destroy the write stream, await finished() on it, and rm the temporary
-  // file. Finally endWithVerdict(socket, verdict or verdictFor(error)) and
+  // refuse with 'long-body' if socket.readableLength > 0 -> compare sha256
+  // -> commitFile. On any failure give the quota back, destroy the write
+  // stream, await finished() on it, and rm the temporary file. Finally
+  // endWithVerdict(socket, verdict or verdictFor(error)) and
   // server.emit('transfer', verdict).
   throw new Error('TODO: write createReceiver (task 7 in lessons/04-file-transfer/README.md)');
 }

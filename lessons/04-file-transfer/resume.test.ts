@@ -59,7 +59,7 @@ async function startReceiver({ quota = 64 * MiB } = {}) {
   await mkdir(root);
   const server = createResumableReceiver({ root, quota, idleMs: 5_000 });
   const port = await kit.listen(server);
-  return { area, root, port, transfers: watchTransfers(server) };
+  return { area, root, port, server, transfers: watchTransfers(server) };
 }
 
 /** Reads one frame from a real socket and parses its JSON. */
@@ -266,6 +266,28 @@ describe('Task 8 (challenge): resume an interrupted transfer', () => {
 
     first.write(bytes);
     expect(await jsonFrameFrom(first, 'the verdict to the first connection')).toMatchObject({ ok: true });
+  });
+
+  it('claims the file in the same step as it checks busy and the quota: of headers at once, one is offered', async () => {
+    const { port, server, transfers } = await startReceiver({ quota: 1500 });
+    const bytes = pattern(1000);
+    const count = 6;
+    let accepted = 0;
+    const allAccepted = withDeadline(
+      new Promise<void>((resolve) => server.on('connection', () => ++accepted === count && resolve())),
+      { message: `the receiver did not accept ${count} connections` },
+    );
+    const clients = await Promise.all(Array.from({ length: count }, () => kit.connect(port)));
+    await allAccepted; // the receiver holds every connection before any header leaves
+    for (const client of clients) client.write(header('same.bin', bytes));
+    const answers = await Promise.all(clients.map((client) => jsonFrameFrom(client, 'the answer to a header')));
+    const offered = answers.filter((answer) => answer.ok === true);
+    expect(offered, 'exactly one connection may get an offer; the others get busy').toHaveLength(1);
+    expect(answers.filter((answer) => answer.code === 'busy')).toHaveLength(count - 1);
+    for (let i = 1; i < count; i++) await transfers.next('a refused connection');
+    const winner = clients[answers.indexOf(offered[0]!)]!;
+    winner.write(bytes);
+    expect(await jsonFrameFrom(winner, 'the verdict to the winner')).toMatchObject({ ok: true });
   });
 
   it('still refuses bad names before offering anything, and writes nothing', async () => {

@@ -48,6 +48,13 @@ const refused: Array<[string, string]> = [
   ['name ', 'ends with a space'],
   ['x'.repeat(256), 'is 256 bytes long'],
   ['é'.repeat(128), 'is 128 characters but 256 bytes of UTF-8'],
+  ['CON', 'is a Windows device name'],
+  ['nul', 'is a Windows device name, in lower case'],
+  ['Aux.txt', 'is a Windows device name with an extension'],
+  ['com1.tar.gz', 'is a Windows device name with two extensions'],
+  ['LPT9', 'is a Windows printer port'],
+  ['PRN .txt', 'is a Windows device name (Windows drops the space before the dot)'],
+  ['COM¹', 'is a Windows device name with a superscript digit'],
 ];
 
 describe('Task 1: a name from the network is only a name', () => {
@@ -64,6 +71,10 @@ describe('Task 1: a name from the network is only a name', () => {
       [`${'é'.repeat(127)}a`, '255 bytes of UTF-8 in 128 characters'],
       ['photo (1).jpeg', 'brackets'],
       ['v1.2.3-final_draft.tar.gz', 'several dots, dashes and underscores'],
+      ['console.log', 'a name that starts like a Windows device name (CON)'],
+      ['nul1.txt', 'NUL followed by a digit, which is not a device'],
+      ['my.con', 'CON as an extension'],
+      ['CON\u00a0.txt', 'CON and a no-break space, which is not a space (U+0020)'],
     ].map(([name, what]) => [show(name!), what, name!]),
   )('accepts %s (%s)', (_shown, _what, name) => {
     const root = resolve('/srv/inbox');

@@ -14,11 +14,14 @@ import { MAX_NAME_BYTES, TransferError } from './protocol.ts';
  * Refused, with TransferError code 'bad-name' and a message saying why:
  * an empty name; `.` and `..`; any `/`, `\` or `:`; control characters
  * (NUL, tab, newline, DEL, ...) and broken Unicode; a leading `.`; a
- * trailing `.` or space; more than MAX_NAME_BYTES bytes of UTF-8.
+ * trailing `.` or space; a Windows device name (CON, NUL, COM1.txt...);
+ * more than MAX_NAME_BYTES bytes of UTF-8.
  */
 export function safeTarget(root: string, name: string): string {
   // TODO: refuse each kind of bad name listed above with
-  // `throw new TransferError('bad-name', <why>)`. Count bytes with
+  // `throw new TransferError('bad-name', <why>)`. For device names, test
+  // the part before the first "." (spaces at its end removed), in any case.
+  // Count bytes with
   // Buffer.byteLength(name, 'utf8') (MAX_NAME_BYTES is the limit). Then
   // resolve the path with path.resolve(root, name) and check with
   // path.relative(root, target) that it is the name itself, straight inside root.

@@ -90,6 +90,11 @@ export function copyBody(
     };
 
     if (size === 0) return done(); // nothing to read: leave the source alone
+    // The source may have ended or been reset while our caller awaited
+    // something else (a file check, say): its 'end' or 'close' is then
+    // already past, and listening for it would wait for ever.
+    if (source.destroyed) return onShort(source.errored ?? undefined);
+    if (source.readableEnded) return onShort();
     source.on('data', onData);
     source.on('end', onEnd);
     source.on('close', onEnd);

@@ -4,7 +4,12 @@
 // or is not JSON at all. Every field decides something later (how many
 // bytes to read, what to compare the hash with), so the receiver checks
 // each one before it uses any, and builds its own object from them.
-import { type Header, MAX_HEADER_BYTES, TransferError } from '../../lessons/04-file-transfer/protocol.ts';
+import {
+  type Header,
+  MAX_HEADER_BYTES,
+  TransferError,
+  duplicateMember,
+} from '../../lessons/04-file-transfer/protocol.ts';
 
 /**
  * Parses a header frame's payload: UTF-8 JSON, an object with
@@ -13,7 +18,8 @@ import { type Header, MAX_HEADER_BYTES, TransferError } from '../../lessons/04-f
  * - "sha256": 64 lowercase hex digits.
  * Other members are ignored. Returns a new object with just those three.
  * Throws TransferError code 'bad-header', saying what is wrong, for a
- * payload over MAX_HEADER_BYTES, bad UTF-8, bad JSON or a bad field.
+ * payload over MAX_HEADER_BYTES, bad UTF-8, bad JSON, a member name that
+ * occurs twice in one object, or a bad field.
  */
 export function parseHeader(payload: Uint8Array): Header {
   // The frame reader already caps the length; checking again here makes
@@ -35,6 +41,10 @@ export function parseHeader(payload: Uint8Array): Header {
     throw bad('it is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('it is not a JSON object');
+  // {"name":"../x","name":"ok.txt"}: JSON.parse keeps the last, another
+  // parser (a proxy, a logger) may keep the first. Refuse what is ambiguous.
+  const twice = duplicateMember(text);
+  if (twice !== undefined) throw bad(`the member ${JSON.stringify(twice)} occurs twice`);
 
   const { name, size, sha256 } = value as Record<string, unknown>;
   if (typeof name !== 'string') throw bad('"name" must be a string');

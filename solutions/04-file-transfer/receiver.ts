@@ -17,11 +17,13 @@ import { parseHeader } from './file-header.ts';
 import { readFrame } from './frame-then-body.ts';
 import {
   DEFAULT_IDLE_MS,
+  type Header,
   MAX_HEADER_BYTES,
   TransferError,
   type Verdict,
   endWithVerdict,
   verdictFor,
+  watchIdle,
 } from '../../lessons/04-file-transfer/protocol.ts';
 import { safeTarget } from './safe-name.ts';
 
@@ -52,13 +54,13 @@ export function createReceiver(options: ReceiverOptions): Server {
   // Bytes still allowed. Shared by all connections, and reserved when a
   // header is accepted, so two transfers at once cannot both fit the quota.
   const budget = { left: options.quota };
-  const server = createServer((socket) => {
-    // A silent sender is dropped; the error reaches the transfer below.
-    socket.setTimeout(options.idleMs ?? DEFAULT_IDLE_MS, () =>
-      socket.destroy(new TransferError('timeout', 'the sender sent nothing for too long')),
-    );
+  // allowHalfOpen: a sender that half-closes (FIN) after its body, or too
+  // early, can still read its verdict on our half of the connection.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     // Without an 'error' listener one reset connection would crash the server.
     socket.on('error', () => {});
+    // A silent sender gets the timeout verdict; the error reaches the transfer below.
+    watchIdle(socket, options.idleMs ?? DEFAULT_IDLE_MS);
     receive(socket, options.root, budget)
       .catch(verdictFor)
       .then((verdict) => {
@@ -73,17 +75,28 @@ export function createReceiver(options: ReceiverOptions): Server {
 async function receive(socket: Socket, root: string, budget: { left: number }): Promise<Verdict> {
   const header = parseHeader(await readFrame(socket, MAX_HEADER_BYTES));
   const finalPath = safeTarget(root, header.name);
-  // Refuse early what can be refused early: before the first byte is written.
+  // Check and reserve in one synchronous step. With an `await` in between,
+  // every header that arrives meanwhile passes the same check.
   if (header.size > budget.left) {
     throw new TransferError(
       'quota',
       `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`,
     );
   }
+  budget.left -= header.size;
+  try {
+    return await saveBody(socket, header, finalPath);
+  } catch (err) {
+    budget.left += header.size;
+    throw err;
+  }
+}
+
+/** Refuses a name that exists, then writes the body to a temporary file, checks it and commits it. */
+async function saveBody(socket: Socket, header: Header, finalPath: string): Promise<Verdict> {
+  // Refuse early what can be refused early: before the first byte is written.
   if (await exists(finalPath))
     throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
-
-  budget.left -= header.size;
   // The temporary file sits in the same folder (rename and link work only
   // within one file system) and starts with '.', which no accepted name
   // does, so it can never clash with a real file. 'wx' fails rather than
@@ -92,6 +105,10 @@ async function receive(socket: Socket, root: string, budget: { left: number }): 
   const out = createWriteStream(tempPath, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
   try {
     const body = await copyBody(socket, header.size, out);
+    // copyBody put back what came after the body: the sender said `size`, and lied.
+    if (socket.readableLength > 0) {
+      throw new TransferError('long-body', `more than the ${header.size} bytes announced came after the header`);
+    }
     // Both hashes are public, so a plain comparison is fine here (this is an
     // integrity check, not a secret like an HMAC).
     if (body.sha256 !== header.sha256) {
@@ -103,7 +120,6 @@ async function receive(socket: Socket, root: string, budget: { left: number }): 
     await commitFile(tempPath, finalPath);
     return { ok: true, name: header.name, size: header.size, sha256: header.sha256 };
   } catch (err) {
-    budget.left += header.size;
     // Close the file before removing it (a file being opened could otherwise
     // reappear after rm), then remove it: nothing half-written stays behind.
     out.destroy();

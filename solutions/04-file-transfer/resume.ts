@@ -27,6 +27,7 @@ import {
   parseOffer,
   parseVerdict,
   verdictFor,
+  watchIdle,
 } from '../../lessons/04-file-transfer/protocol.ts';
 import type { ReceiverOptions } from './receiver.ts';
 import { safeTarget } from './safe-name.ts';
@@ -44,11 +45,9 @@ import { CHUNK_BYTES, hashFile } from './send-file.ts';
 export function createResumableReceiver(options: ReceiverOptions): Server {
   const budget = { left: options.quota };
   const busy = new Set<string>();
-  const server = createServer((socket) => {
-    socket.setTimeout(options.idleMs ?? DEFAULT_IDLE_MS, () =>
-      socket.destroy(new TransferError('timeout', 'the sender sent nothing for too long')),
-    );
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => {});
+    watchIdle(socket, options.idleMs ?? DEFAULT_IDLE_MS);
     receiveResumable(socket, options.root, budget, busy)
       .catch(verdictFor)
       .then((verdict) => {
@@ -108,9 +107,8 @@ async function receiveResumable(
       `${header.size} bytes do not fit: this receiver may accept ${budget.left} more bytes`,
     );
   }
-  if ((await sizeOf(finalPath)) !== null)
-    throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
-
+  // Claim the file and the bytes in the same synchronous step as the checks:
+  // after an `await`, another connection could have passed them too.
   busy.add(header.sha256);
   budget.left -= header.size;
   let committed = false;
@@ -118,6 +116,8 @@ async function receiveResumable(
   // only ever continues the very same file.
   const partPath = join(dirname(finalPath), `.${header.sha256}.part`);
   try {
+    if ((await sizeOf(finalPath)) !== null)
+      throw new TransferError('exists', `a file named ${JSON.stringify(header.name)} is already there`);
     let offset = (await sizeOf(partPath)) ?? 0;
     if (offset > header.size) {
       await rm(partPath); // not a prefix of this file after all
@@ -135,6 +135,8 @@ async function receiveResumable(
     let body;
     try {
       body = await copyBody(socket, header.size - offset, out, hash);
+      if (socket.readableLength > 0)
+        throw new TransferError('long-body', `more than the ${header.size - offset} bytes asked for came`);
     } catch (err) {
       // Keep the .part: the next attempt resumes from here.
       out.destroy();

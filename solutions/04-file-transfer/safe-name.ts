@@ -15,7 +15,8 @@ import { MAX_NAME_BYTES, TransferError } from '../../lessons/04-file-transfer/pr
  * Refused, with TransferError code 'bad-name' and a message saying why:
  * an empty name; `.` and `..`; any `/`, `\` or `:`; control characters
  * (NUL, tab, newline, DEL, ...) and broken Unicode; a leading `.`; a
- * trailing `.` or space; more than MAX_NAME_BYTES bytes of UTF-8.
+ * trailing `.` or space; a Windows device name (CON, NUL, COM1.txt...);
+ * more than MAX_NAME_BYTES bytes of UTF-8.
  */
 export function safeTarget(root: string, name: string): string {
   const problem = nameProblem(name);
@@ -36,6 +37,9 @@ export function safeTarget(root: string, name: string): string {
   return target;
 }
 
+/** Windows device names, any case (ASCII only: the i flag without u), COM¹-COM³ and LPT¹-LPT³ too. */
+const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+
 /** Why `name` is not a safe file name, or '' when it is. */
 function nameProblem(name: string): string {
   if (name === '') return 'it is empty';
@@ -48,6 +52,11 @@ function nameProblem(name: string): string {
   if (/[\p{Cc}\p{Cs}]/u.test(name)) return 'it contains a control character (NUL, tab, newline...) or broken Unicode';
   if (name.startsWith('.')) return 'it starts with ".", the mark of a hidden file';
   if (/[. ]$/.test(name)) return 'it ends with "." or a space, which Windows silently drops';
+  // Windows opens a device, not a file, for these names, whatever the
+  // extension or case ("nul.txt", "Com1.tar.gz"), so a file saved under one
+  // here could never be copied there. The part before the first "." counts.
+  if (WINDOWS_DEVICE.test(name.split('.')[0]!.replace(/ +$/, '')))
+    return 'it is a Windows device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9), which no Windows program can open as a file';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_NAME_BYTES) return `it is ${bytes} bytes long in UTF-8; the limit is ${MAX_NAME_BYTES}`;
   return '';
