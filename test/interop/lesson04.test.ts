@@ -14,8 +14,8 @@ import {
   useTempDirs,
   withDeadline,
 } from '../../runner/kit/index.ts';
-import { jsonFrame } from '../../solutions/04-file-transfer/protocol.ts';
-import type { Verdict } from '../../solutions/04-file-transfer/protocol.ts';
+import { jsonFrame } from '../../lessons/04-file-transfer/protocol.ts';
+import type { Verdict } from '../../lessons/04-file-transfer/protocol.ts';
 import { createReceiver } from '../../solutions/04-file-transfer/receiver.ts';
 import { sendFile } from '../../solutions/04-file-transfer/send-file.ts';
 import { describeWithPython, runPeer, startPeer } from './python.ts';
