@@ -93,11 +93,13 @@ export function createLoginServer(options: LoginServerOptions): Server {
     if (open >= maxConnections) {
       socket.end(encodeMessage({ ok: false, error: 'busy' }));
       socket.resume(); // discard what it sends until it goes
+      setTimeout(() => socket.destroy(), 2_000).unref();
       return;
     }
     open += 1;
     socket.once('close', () => (open -= 1));
-    serveConnection(socket, idleMs, (request) => answer(request, socket.remoteAddress ?? 'unknown'));
+    const address = socket.remoteAddress ?? 'unknown'; // read now: it is gone once the socket is reset
+    serveConnection(socket, idleMs, (request) => answer(request, address));
   });
   return server;
 }
