@@ -1,0 +1,34 @@
+// Given: the login protocol's messages and limits, complete. You do not edit
+// this file. README.md, "Wire format", says the same in bytes.
+import { encodeFrame } from './frame.ts';
+
+/** The largest request payload the server reads, in bytes. */
+export const MAX_REQUEST_BYTES = 4096;
+/** The largest reply payload a client reads, in bytes. */
+export const MAX_REPLY_BYTES = 4096;
+
+export type Request =
+  | { op: 'register'; user: string; password: string }
+  | { op: 'login'; user: string; password: string }
+  | { op: 'whoami'; token: string }
+  | { op: 'logout'; token: string };
+
+export type RegisterRefusal = 'bad-username' | 'password-too-short' | 'password-too-long' | 'taken';
+
+export type Reply =
+  | { ok: true }
+  | { ok: true; token: string; expiresInMs: number }
+  | { ok: true; user: string }
+  | { ok: false; error: RegisterRefusal }
+  | { ok: false; error: 'login-failed'; attemptsLeft: number; retryAfterMs: number }
+  | { ok: false; error: 'try-later'; retryAfterMs: number }
+  | { ok: false; error: 'bad-token' }
+  | { ok: false; error: 'bad-request' | 'too-big' | 'timeout' | 'busy' };
+
+/**
+ * One message as a frame: JSON.stringify (no spaces, keys in the order the
+ * object has them), UTF-8, then the u32be length in front.
+ */
+export function encodeMessage(message: Reply | Request): Buffer {
+  return encodeFrame(JSON.stringify(message));
+}
