@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scryptSync, timingSafeEqual } from 'node:crypto';
-import { FrameDecoder } from '../solutions/07-login/frame.ts';
+import { FrameDecoder } from '../lessons/07-login/frame.ts';
 import { createLoginServer } from '../solutions/07-login/login-server.ts';
 import { DEFAULT_PARAMS, hashPassword, parseRecord, scryptMaxmem } from '../solutions/07-login/password.ts';
-import { encodeMessage } from '../solutions/07-login/protocol.ts';
+import { encodeMessage } from '../lessons/07-login/protocol.ts';
 import { AttemptLimiter } from '../solutions/07-login/throttle.ts';
 import { UserStore } from '../solutions/07-login/user-store.ts';
 

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { useNetKit } from '../../runner/kit/index.ts';
 import { describeLogin, login, readReply } from '../../solutions/07-login/login-client.ts';
 import { createLoginServer } from '../../solutions/07-login/login-server.ts';
-import { encodeMessage } from '../../solutions/07-login/protocol.ts';
+import { encodeMessage } from '../../lessons/07-login/protocol.ts';
 import { UserStore } from '../../solutions/07-login/user-store.ts';
 import { describeWithPython, runPeer, startPeer } from './python.ts';
 
