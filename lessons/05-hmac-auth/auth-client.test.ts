@@ -32,6 +32,12 @@ async function clientFrames(peer: ScriptedPeer, count: number): Promise<Buffer[]
   return frames;
 }
 
+/** clientFrames, but if authenticate() rejects first, fail with its error rather than wait. */
+function framesOrError(peer: ScriptedPeer, count: number, outcome: Promise<Outcome>): Promise<Buffer[]> {
+  const rejected = outcome.then((o) => (o.session ? new Promise<never>(() => {}) : Promise.reject(o.error)));
+  return Promise.race([clientFrames(peer, count), rejected]);
+}
+
 type Outcome = { session: AuthSession; error?: undefined } | { session?: undefined; error: unknown };
 
 interface ServerScript {
@@ -52,12 +58,12 @@ async function run(script: ServerScript = {}) {
     (session) => ({ session }),
     (error: unknown) => ({ error }),
   );
-  const [hello] = await clientFrames(peer, 1);
+  const [hello] = await framesOrError(peer, 1, outcome);
   const challenge = script.challenge?.(hello!) ?? Buffer.concat([Buffer.of(0x02), randomBytes(32)]);
   await peer.deliver((script.challengeChunks ?? whole)(frame(challenge)));
   const result = { peer, hello: hello!, challenge, outcome, proof: undefined as Buffer | undefined };
   if (challenge[0] !== 0x02 || challenge.length !== 33) return result;
-  [, result.proof] = await clientFrames(peer, 2);
+  [, result.proof] = await framesOrError(peer, 2, outcome);
   const welcome =
     script.welcome?.(hello!, challenge, result.proof!) ??
     Buffer.concat([Buffer.of(0x04), mac(KEY, SERVER, hello!, challenge)]);
@@ -112,8 +118,11 @@ describe('Task 5: the client, which checks the server too', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 50; i++) {
       const peer = kit.track(new ScriptedPeer());
-      const outcome = authenticate(peer, { keyId: 'k1', key: KEY }).catch(() => {});
-      const [hello] = await clientFrames(peer, 1);
+      const outcome = authenticate(peer, { keyId: 'k1', key: KEY }).then(
+        (session): Outcome => ({ session }),
+        (error: unknown): Outcome => ({ error }),
+      );
+      const [hello] = await framesOrError(peer, 1, outcome);
       seen.add(hello!.subarray(1, 33).toString('hex'));
       peer.destroy();
       await outcome;
@@ -170,7 +179,7 @@ describe('Task 5: the client, which checks the server too', () => {
       (session): Outcome => ({ session }),
       (error: unknown): Outcome => ({ error }),
     );
-    await clientFrames(peer, 1);
+    await framesOrError(peer, 1, outcome);
     await peer.deliver([Buffer.from('00100001', 'hex')]); // 1 MiB + 1 announced, nothing sent
     await expectAuthError(outcome, 'malformed', 'a frame header announcing 1 MiB');
   });
@@ -191,7 +200,7 @@ describe('Task 5: the client, which checks the server too', () => {
       (session): Outcome => ({ session }),
       (error: unknown): Outcome => ({ error }),
     );
-    await clientFrames(peer, 1);
+    await framesOrError(peer, 1, outcome);
     await peer.deliver([], { end: true });
     await expectAuthError(outcome, 'closed', 'the server ended the connection');
   });

@@ -125,14 +125,18 @@ interface Script {
 async function scripted(script: Script = {}): Promise<{ peer: ScriptedPeer; reply: Buffer; served: Promise<void> }> {
   const peer = kit.track(new ScriptedPeer());
   const served = serveAuthConnection(peer, { keys: KEYS });
+  // If serveAuthConnection rejects, fail with its error rather than wait for a reply.
+  const failed = served.then(() => new Promise<never>(() => {}));
+  failed.catch(() => {}); // seen now; reported by orFailure below
+  const orFailure = <T>(wait: Promise<T>): Promise<T> => Promise.race([wait, failed]);
   const h = helloOf();
   await peer.deliver((script.helloChunks ?? whole)(frame((script.tamperHello ?? ((p) => p))(h))));
-  const [challenge] = await serverFrames(peer, 1);
+  const [challenge] = await orFailure(serverFrames(peer, 1));
   if (challenge![0] === 0xff) return { peer, reply: challenge!, served };
   const seen = (script.tamperChallenge ?? ((p) => p))(challenge!);
   const proof = (script.tamperProof ?? ((p) => p))(proofOf(mac(KEY, CLIENT, h, seen)));
   await peer.deliver((script.proofChunks ?? whole)(frame(proof)));
-  const [, reply] = await serverFrames(peer, 2);
+  const [, reply] = await orFailure(serverFrames(peer, 2));
   if (reply![0] === 0x04)
     expect(reply!.subarray(1).equals(mac(KEY, SERVER, h, challenge!)), 'WELCOME proof').toBe(true);
   return { peer, reply: reply!, served };
