@@ -6,16 +6,20 @@
 // per next() call, with a cap chosen per call, so a peer that announces
 // 1 MiB where 33 bytes belong is refused after 4 bytes, not after 1 MiB.
 import type { Readable } from 'node:stream';
-import { FrameError, takeFrame } from './frame.ts';
+import { FrameError, LENGTH_BYTES, takeFrame } from './frame.ts';
 
 export class FrameReader {
   readonly #stream: Readable;
-  #held: Buffer = Buffer.alloc(0);
+  // The bytes that have arrived, as they came: joined only once a whole
+  // frame is in, so a peer that sends one byte at a time costs linear time.
+  #chunks: Buffer[] = [];
+  #held = 0;
   #ended = false;
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
   readonly #onData = (chunk: Buffer): void => {
-    this.#held = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+    this.#chunks.push(chunk);
+    this.#held += chunk.length;
     // Hold at most what one frame needs: a peer that floods waits in its
     // kernel buffers, not in our memory.
     this.#stream.pause();
@@ -47,15 +51,12 @@ export class FrameReader {
    */
   async next(maxPayload: number): Promise<Buffer | null> {
     for (;;) {
-      const frame = takeFrame(this.#held, maxPayload);
-      if (frame) {
-        this.#held = frame.rest;
-        return frame.payload;
-      }
+      const frame = this.#take(maxPayload);
+      if (frame) return frame;
       if (this.#failure) throw this.#failure;
       if (this.#ended) {
-        if (this.#held.length === 0) return null;
-        throw new FrameError(`the connection ended inside a frame (${this.#held.length} bytes of it arrived)`);
+        if (this.#held === 0) return null;
+        throw new FrameError(`the connection ended inside a frame (${this.#held} bytes of it arrived)`);
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -63,6 +64,26 @@ export class FrameReader {
       });
       this.#wake = undefined;
     }
+  }
+
+  /** One frame off the front of what is held, or null; throws FrameError as soon as the length is over the cap. */
+  #take(maxPayload: number): Buffer | null {
+    if (this.#held < LENGTH_BYTES) return null;
+    if (this.#chunks[0]!.length < LENGTH_BYTES) this.#join();
+    const length = this.#chunks[0]!.readUInt32BE(0);
+    if (this.#held < LENGTH_BYTES + length) {
+      takeFrame(this.#chunks[0]!.subarray(0, LENGTH_BYTES), maxPayload); // checks the cap now
+      return null;
+    }
+    this.#join();
+    const frame = takeFrame(this.#chunks[0]!, maxPayload)!;
+    this.#chunks = frame.rest.length > 0 ? [frame.rest] : [];
+    this.#held = frame.rest.length;
+    return frame.payload;
+  }
+
+  #join(): void {
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#held)];
   }
 
   /**
@@ -73,13 +94,14 @@ export class FrameReader {
   release(): void {
     this.#stream.off('data', this.#onData);
     this.#stream.pause();
-    this.#held = Buffer.alloc(0);
+    this.#chunks = [];
+    this.#held = 0;
     this.#failure ??= new FrameError('the reader was released');
     this.#wake?.();
   }
 
   /** How many bytes have arrived that no next() call has taken yet. */
   get buffered(): number {
-    return this.#held.length;
+    return this.#held;
   }
 }
