@@ -67,7 +67,6 @@ export async function authenticate(stream: Duplex, options: AuthClientOptions): 
 }
 
 async function handshake(stream: Duplex, reader: FrameReader, options: AuthClientOptions): Promise<AuthSession> {
-  // #region client
   const hello = helloMessage(randomBytes(NONCE_BYTES), options.keyId);
   stream.write(encodeFrame(hello));
 
@@ -78,7 +77,6 @@ async function handshake(stream: Duplex, reader: FrameReader, options: AuthClien
   if (!macEquals(serverProof(options.key, hello, challenge), welcome.subarray(1))) {
     throw new AuthError('fake-server', 'the server could not prove it holds the key: its WELCOME is wrong');
   }
-  // #endregion client
   return { keyId: options.keyId, reader };
 }
 

@@ -66,7 +66,6 @@ export async function serveAuthConnection(stream: Duplex, options: AuthServerOpt
     handshakeMs,
   );
   try {
-    // #region handshake
     const hello = await reader.next(MAX_HANDSHAKE_PAYLOAD);
     if (hello === null) return void stream.destroy(); // gone before a word
     const parsed = parseHello(hello);
@@ -87,7 +86,6 @@ export async function serveAuthConnection(stream: Duplex, options: AuthServerOpt
     }
     clearTimeout(deadline);
     stream.write(encodeFrame(macMessage(MessageType.WELCOME, serverProof(key, hello, challenge))));
-    // #endregion handshake
     await echo(stream, reader, options.idleMs ?? 60_000);
   } catch (error) {
     if (error instanceof FrameError) refuse(RefusalCode.MALFORMED, error.message);

@@ -21,7 +21,6 @@ export function forgeAppend(
   secretLength: number,
   suffix: Uint8Array,
 ): { message: Buffer; mac: Buffer } {
-  // #region forge
   const padding = sha256Padding(secretLength + message.length);
   const hashedSoFar = secretLength + message.length + padding.length; // a multiple of 64
   const resumed = new Sha256({ state: stateFromDigest(mac), length: hashedSoFar });
@@ -29,5 +28,4 @@ export function forgeAppend(
     message: Buffer.concat([message, padding, suffix]),
     mac: resumed.update(suffix).digest(),
   };
-  // #endregion forge
 }
