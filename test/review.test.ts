@@ -50,8 +50,23 @@ describe('review notes', () => {
     expect(review(`if (digest.length === 32 && timingSafeEqual(digest, expected)) ok();`)).toEqual([]);
   });
 
+  it("flags lesson 05's proofs and tags compared with ===, equals() or Buffer.compare(), not their type byte", () => {
+    expect(review(`if (answer.toString('hex') === proof) ok();`)).toEqual(['secret-compared-with-equals@1']);
+    expect(review(`if (received.equals(clientProof(key, hello, challenge))) ok();`)).toEqual([
+      'secret-compared-with-equals@1',
+    ]);
+    expect(review(`if (Buffer.compare(mac, expected) === 0) ok();`)).toEqual(['secret-compared-with-equals@1']);
+    expect(review(`if (tag !== expectedTag) fail();`)).toEqual(['secret-compared-with-equals@1']);
+    expect(review(`if (proof[0] !== MessageType.PROOF) refuse();`)).toEqual([]);
+    expect(review(`if (macEquals(clientProof(key, hello, challenge), proof.subarray(1))) ok();`)).toEqual([]);
+  });
+
   it('flags MD5 and SHA-1, not SHA-256', () => {
     expect(review(`createHash('md5');\ncreateHmac('sha1', key);`)).toEqual(['weak-hash@1', 'weak-hash@2']);
+    expect(review(`createHmac('SHA-1', secret);\nhash('md5', secret + nonce);`)).toEqual([
+      'weak-hash@1',
+      'weak-hash@2',
+    ]);
     expect(review(`createHash('sha256');`)).toEqual([]);
   });
 

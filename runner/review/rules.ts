@@ -94,7 +94,9 @@ function childProcessBindings(file: SourceFile): (call: CallExpression) => strin
   };
 }
 
-const SECRET_LIKE = /digest|hmac|\bmac\b|signature|hash|token/i;
+const SECRET_LIKE = /digest|hmac|\bmac\b|signature|hash|token|proof|\btag\b/i;
+// One byte at a fixed index (a type byte such as `proof[0]`) is no secret.
+const ONE_BYTE = /\[\d+\]$/;
 
 export const rules: Rule[] = [
   {
@@ -168,6 +170,7 @@ export const rules: Rule[] = [
           continue;
         const sides = [binary.getLeft(), binary.getRight()];
         if (sides.some((s) => Node.isNumericLiteral(s) || /\.length$|null|undefined/.test(s.getText()))) continue;
+        if (sides.some((s) => ONE_BYTE.test(s.getText()))) continue;
         if (sides.some((s) => SECRET_LIKE.test(s.getText()))) {
           note(
             binary,
@@ -177,6 +180,12 @@ export const rules: Rule[] = [
       }
       for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
         const callee = call.getExpression();
+        if (callee.getText() === 'Buffer.compare' && SECRET_LIKE.test(call.getText())) {
+          note(
+            call,
+            'Buffer.compare() stops at the first differing byte, so comparing a digest or MAC with it leaks timing (CWE-208). Use crypto.timingSafeEqual().',
+          );
+        }
         if (
           Node.isPropertyAccessExpression(callee) &&
           callee.getName() === 'equals' &&
@@ -194,9 +203,9 @@ export const rules: Rule[] = [
     id: 'weak-hash',
     check(file, note) {
       for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-        if (!['createHash', 'createHmac'].includes(calleeName(call))) continue;
+        if (!['createHash', 'createHmac', 'hash'].includes(calleeName(call))) continue;
         const algorithm = call.getArguments()[0];
-        if (algorithm && Node.isStringLiteral(algorithm) && /^(md5|sha1|md4)$/i.test(algorithm.getLiteralValue())) {
+        if (algorithm && Node.isStringLiteral(algorithm) && /^(md5|sha-?1|md4)$/i.test(algorithm.getLiteralValue())) {
           note(
             call,
             `${algorithm.getLiteralValue().toUpperCase()} is broken for security use: collisions are practical. Use 'sha256' (and for passwords, scrypt or Argon2, never a plain hash).`,

@@ -1,0 +1,21 @@
+// Lesson 05, task 3: proofs bound to a role and a transcript.
+//
+// Say each side proves itself with HMAC(key, the other side's nonce). Then
+// anyone can make one side prove for them: send it the nonce they were
+// challenged with, and pass its answer on (a reflection). Or record an
+// answer and play it again later (a replay). A proof that names who made
+// it and covers every byte both sides said so far can do neither.
+import { hmacSha256 } from './hmac.ts';
+import { CLIENT_LABEL, SERVER_LABEL } from './protocol.ts';
+
+/** The client's proof: HMAC-SHA-256(key, "l05 client proof" | hello | challenge). */
+export function clientProof(key: Uint8Array, hello: Uint8Array, challenge: Uint8Array): Buffer {
+  // TODO: the HMAC (task 1) of CLIENT_LABEL, hello and challenge, concatenated in that order.
+  throw new Error('TODO: write clientProof (task 3 in lessons/05-hmac-auth/README.md)');
+}
+
+/** The server's proof: HMAC-SHA-256(key, "l05 server proof" | hello | challenge). */
+export function serverProof(key: Uint8Array, hello: Uint8Array, challenge: Uint8Array): Buffer {
+  // TODO: the same, with SERVER_LABEL.
+  throw new Error('TODO: write serverProof (task 3 in lessons/05-hmac-auth/README.md)');
+}
