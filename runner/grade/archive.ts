@@ -33,6 +33,9 @@ export async function unpack(archive: string, dest: string, limits = ARCHIVE_LIM
   } catch (error) {
     rmSync(dest, { recursive: true, force: true });
     if (error instanceof ArchiveError) throw error;
+    // yauzl checks names itself; its words for an escaping entry.
+    if (/invalid relative path|absolute path/.test((error as Error).message))
+      throw new ArchiveError(`holds an entry that escapes its folder (${(error as Error).message})`);
     throw new ArchiveError(`cannot be read as an archive: ${(error as Error).message}`);
   }
 }
@@ -113,6 +116,12 @@ async function untar(archive: string, dest: string, limits: typeof ARCHIVE_LIMIT
   const budget = new Budget(limits);
   const writes: Promise<void>[] = [];
   let refusal: Error | undefined;
+  const source = createReadStream(archive);
+  // A refused entry stops the whole stream: nothing else is read or written.
+  const refuse = (error: Error): void => {
+    refusal ??= error;
+    source.destroy(refusal);
+  };
   const parser = new Parser({
     onReadEntry: (entry: ReadEntry) => {
       try {
@@ -122,13 +131,13 @@ async function untar(archive: string, dest: string, limits: typeof ARCHIVE_LIMIT
         if (entry.type === 'Directory') mkdirSync(target, { recursive: true });
         else if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') {
           mkdirSync(dirname(target), { recursive: true });
-          writes.push(pipeline(entry, budget.counter(), createWriteStream(target, { flags: 'wx' })));
+          writes.push(pipeline(entry, budget.counter(), createWriteStream(target, { flags: 'wx' })).catch(refuse));
           return;
         } else if (/Link/.test(entry.type)) throw new ArchiveError(`holds a link, which is not allowed: ${entry.path}`);
         else if (!/Header|Extended|Pax/i.test(entry.type))
           throw new ArchiveError(`holds an entry that is not a file or folder: ${entry.path} (${entry.type})`);
       } catch (error) {
-        refusal ??= error as Error;
+        refuse(error as Error);
       }
       entry.resume();
     },
@@ -136,10 +145,12 @@ async function untar(archive: string, dest: string, limits: typeof ARCHIVE_LIMIT
   // The decompressed stream is capped too: a gzip bomb of empty tar blocks holds no entry to count.
   const raw = new Budget({ ...limits, maxBytes: limits.maxBytes + 1024 * (limits.maxEntries + 2) });
   const sink = parser as unknown as NodeJS.WritableStream;
-  if (gzip) await pipeline(createReadStream(archive), createGunzip(), raw.counter(), sink);
-  else await pipeline(createReadStream(archive), raw.counter(), sink);
-  const settled = await Promise.allSettled(writes);
+  try {
+    if (gzip) await pipeline(source, createGunzip(), raw.counter(), sink);
+    else await pipeline(source, raw.counter(), sink);
+    await Promise.all(writes);
+  } catch (error) {
+    throw refusal ?? error;
+  }
   if (refusal) throw refusal;
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

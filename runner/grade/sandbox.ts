@@ -90,7 +90,12 @@ export function createCopy(plan: SandboxPlan, submissionLessons: string | undefi
   cpSync(join(plan.template, 'proj'), join(copy, 'proj'), { recursive: true, verbatimSymlinks: true });
   for (const dir of ['submission', 'home', 'tmp', 'out']) mkdirSync(join(copy, dir));
   for (const lesson of plan.lessons) {
-    mkdirSync(join(copy, 'submission', lesson.slug));
+    const to = join(copy, 'submission', lesson.slug);
+    mkdirSync(to);
+    // The given files too, so the type check finds them (the tests import the pristine ones anyway).
+    for (const entry of readdirSync(join(copy, 'proj', plan.workbookRel, 'lessons', lesson.slug)))
+      if (entry.endsWith('.ts') && !entry.endsWith('.test.ts'))
+        cpSync(join(copy, 'proj', plan.workbookRel, 'lessons', lesson.slug, entry), join(to, entry));
     if (!submissionLessons) continue;
     for (const exercise of lesson.exercises) {
       const from = join(submissionLessons, lesson.slug, exercise.file);
@@ -143,12 +148,21 @@ export function runCheck(
   };
   const [command, ...rest] =
     plan.isolation === 'namespace'
-      ? ['unshare', ...UNSHARE_ARGS, 'sh', '-c', namespaceScript(plan, copy, tree), 'sandbox', ...args]
-      : args;
+      ? [
+          'unshare',
+          ...UNSHARE_ARGS,
+          'sh',
+          '-c',
+          `${namespaceScript(plan, copy, tree)}\n${WATCHDOG}`,
+          'sandbox',
+          ...args,
+        ]
+      : ['sh', '-c', WATCHDOG, 'sandbox', ...args];
   return new Promise((resolve) => {
     const started = performance.now();
     // detached: the child leads its own process group, so kill(-pid) ends everything it started.
-    const child = spawn(command!, rest, { cwd: copy, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, rest, { cwd: copy, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => {}); // nothing is ever written: the pipe only tells the watchdog we live
     const out = { stdout: '', stderr: '' };
     const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (out[key].length < MAX_OUTPUT) out[key] += chunk.toString('utf8');
@@ -174,6 +188,7 @@ export function runCheck(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearInterval(watch);
+      child.stdin.destroy();
       killGroup(pgid); // whatever the child left running
       if (end === 'exited' && signal === null && code !== null && code > 2 && /heap out of memory/i.test(out.stderr))
         end = 'memory';
@@ -181,6 +196,14 @@ export function runCheck(
     });
   });
 }
+
+/**
+ * Runs the check with a watchdog on stdin: if this process dies (even by
+ * kill -9) the pipe closes, and the watchdog kills the child's whole group,
+ * so an orphaned submission never runs on without its limits.
+ */
+// (A background job's stdin is /dev/null unless redirected, hence fd 4.)
+const WATCHDOG = 'exec 4<&0\n( cat <&4 >/dev/null; kill -9 0 ) &\nexec 4<&-\n"$@" </dev/null';
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -209,7 +232,6 @@ function namespaceScript(plan: SandboxPlan, copy: string, tree: 'proj' | 'hidden
     'mount --bind -o ro proj proj',
     ...(tree === 'hidden' ? ['mount --bind -o ro hidden hidden'] : []),
     'mount -o remount,bind,ro /sys 2>/dev/null || true',
-    'exec "$@"',
   );
   return lines.join('\n');
 }
