@@ -122,7 +122,7 @@ export function junitXml(
       if (t.status === 'pass') return `    <testcase classname="${attr(e.id)}" name="${name}"/>`;
       const tag = t.status === 'error' ? 'error' : 'failure';
       const message = t.message ?? t.status;
-      return `    <testcase classname="${attr(e.id)}" name="${name}">\n      <${tag} message="${attr(message.split('\n')[0]!)}">${esc(message)}</${tag}>\n    </testcase>`;
+      return `    <testcase classname="${attr(e.id)}" name="${name}">\n      <${tag} message="${attr(message.split('\n')[0]!)}">${esc(xmlSafe(message))}</${tag}>\n    </testcase>`;
     });
     if (e.hiddenTotal > 0) {
       const name = attr(hiddenLine(e));
@@ -146,6 +146,10 @@ export function junitXml(
 }
 
 function attr(text: string): string {
-  // XML 1.0 cannot hold most control characters, even escaped.
-  return esc(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?')).replace(/\n/g, '&#10;');
+  return esc(xmlSafe(text)).replace(/\n/g, '&#10;');
+}
+
+/** XML 1.0 cannot hold most control characters, even escaped. */
+function xmlSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
 }

@@ -50,7 +50,7 @@ export const starter = {
 export const solution = {
   'adder.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
   'greet.ts':
-    "import { GREETING } from './given.ts';\nexport function greet(name: string): string {\n  return `${GREETING}, ${name}`;\n}\n",
+    "import { GREETING } from './given.ts';\nexport function greet(name: string): string {\n  return GREETING + ', ' + name;\n}\n",
 };
 
 /** A scratch folder with the tiny workbook in it, removed after the test file. */
