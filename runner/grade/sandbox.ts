@@ -8,7 +8,18 @@
 //   hidden/    the same as proj/, with the hidden tests (second run only)
 //   home/ tmp/ out/
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Lesson, Workbook } from '../workbook.ts';
@@ -42,11 +53,25 @@ export type PlanInput = Omit<SandboxPlan, 'base' | 'template'>;
 
 /** Makes the run's temporary folder and the template every copy starts from. */
 export function createPlan(input: PlanInput): SandboxPlan {
+  removeStaleRuns();
   const base = mkdtempSync(join(tmpdir(), 'workbook-grade-'));
+  writeFileSync(join(base, 'pid'), String(process.pid));
   const plan: SandboxPlan = { ...input, base, template: join(base, 'template') };
   buildTree(plan, join(plan.template, 'proj'), false);
   if (plan.hidden) buildTree(plan, join(plan.template, 'hidden'), true);
   return plan;
+}
+
+/** Removes the temporary folders of runs that were killed (kill -9 leaves them); their pid is gone. */
+function removeStaleRuns(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('workbook-grade-'))) {
+    const dir = join(tmpdir(), name);
+    try {
+      process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 export function removePlan(plan: SandboxPlan): void {
