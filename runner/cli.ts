@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ default: Command<any> }>> = {
   reset: () => import('./commands/reset.ts'),
   render: () => import('./commands/render.ts'),
   serve: () => import('./commands/serve.ts'),
+  grade: () => import('./commands/grade.ts'),
   dev: () => import('./commands/dev.ts'),
 };
 
@@ -36,6 +37,7 @@ Commands:
   reset [exercise]          restore the starter file (asks first)
   render                    build the lessons as a static website
   serve                     preview that website locally, reloading on changes
+  grade <submissions...>    for instructors: grade a class (docs/GRADING.md)
   dev check                 for lesson authors: check the lessons' contracts
 
 Run 'npx workbook <command> --help' for a command's options.`;

@@ -11,6 +11,8 @@ export interface ExerciseMeta {
   title: string;
   file: string;
   test: string;
+  /** What the exercise is worth in `workbook grade` (default 1), shared by its tests. */
+  points?: number;
 }
 
 export interface LessonMeta {
@@ -41,12 +43,15 @@ export function parseLessonJson(text: string, file: string): LessonMeta {
     }
     if (!Number.isInteger(e.task) || (e.task as number) < 1)
       bad(`exercises[${i}].task must be a task number (1, 2, ...)`);
+    if (e.points !== undefined && !(typeof e.points === 'number' && Number.isFinite(e.points) && e.points >= 0))
+      bad(`exercises[${i}].points must be a number of points, 0 or more`);
     return {
       name: e.name as string,
       task: e.task as number,
       title: e.title as string,
       file: e.file as string,
       test: e.test as string,
+      points: (e.points as number | undefined) ?? 1,
     };
   });
   return { title: data.title, summary: data.summary, exercises };

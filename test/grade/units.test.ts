@@ -1,0 +1,111 @@
+// The grader's pure parts: points and partial credit, the gradebook's CSV,
+// normalising a child's output, shards, rosters, lesson.json "points".
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResultsJson } from '../../runner/check/results-json.ts';
+import { makeRecord, normalize, scoreExercises } from '../../runner/grade/record.ts';
+import { gradebookCsv } from '../../runner/grade/reports.ts';
+import { parseShard, readRoster, shardOf } from '../../runner/grade/submissions.ts';
+import { LessonJsonError, parseLessonJson } from '../../runner/lesson-json.ts';
+import type { Lesson } from '../../runner/workbook.ts';
+
+const lesson = { slug: '01-tiny', number: '01', exercises: [] } as unknown as Lesson;
+lesson.exercises = [
+  { id: '01-tiny/adder', name: 'adder', task: 1, title: 'Adds', file: 'adder.ts', test: 'adder.test.ts', lesson },
+  { id: '01-tiny/greet', name: 'greet', task: 2, title: 'Greets', file: 'greet.ts', test: 'greet.test.ts', lesson },
+];
+const json = (tests: Array<[string, 'pass' | 'fail']>): ResultsJson => ({
+  version: 3,
+  status: 'fail',
+  tests: tests.map(([name, status]) => ({
+    name,
+    status,
+    ...(status === 'fail' ? { message: 'expected 5\nmore' } : {}),
+  })),
+});
+
+describe('scoring', () => {
+  it('shares an exercise’s points among its visible and hidden tests', () => {
+    const visible = json([
+      ['01-tiny/adder > a', 'pass'],
+      ['01-tiny/adder > b', 'pass'],
+      ['01-tiny/adder > c', 'fail'],
+    ]);
+    const hidden = json([['01-tiny/adder > secret', 'pass']]);
+    const [adder, greet] = scoreExercises([lesson], (id) => (id.endsWith('adder') ? 3 : 1), visible, hidden);
+    expect(adder).toMatchObject({ points: 3, score: 2.25, passed: 2, total: 3, hiddenPassed: 1, hiddenTotal: 1 });
+    expect(adder!.firstFailure).toBe('c: expected 5');
+    expect(greet).toMatchObject({ score: 0, total: 0 }); // no tests ran: nothing earned
+    const record = makeRecord({ student: 'a', hash: 'h', timestamp: 't', end: 'graded', exercises: [adder!, greet!] }, [
+      lesson,
+    ]);
+    expect(record).toMatchObject({ raw: 2.25, max: 4, lessons: { '01-tiny': { score: 2.25, max: 4 } } });
+  });
+
+  it('writes nbgrader’s columns, a column per lesson, and quotes cells that need it', () => {
+    const record = makeRecord(
+      { student: 'b', hash: 'h', timestamp: '2026-01-01T00:00:00.000Z', end: 'timeout', exercises: [] },
+      [lesson],
+    );
+    expect(gradebookCsv([record], { assignment: 'week, 1', lessons: ['01-tiny'] })).toBe(
+      'assignment,timestamp,student_id,raw_score,max_score,score,01-tiny,status\n"week, 1",2026-01-01T00:00:00.000Z,b,0,0,0,0,timeout\n',
+    );
+  });
+
+  it('makes a child’s output independent of the sandbox path and of ephemeral ports', () => {
+    const copy = '/tmp/workbook-grade-x/sub-abc';
+    expect(normalize(`at ${copy}/submission/01-tiny/adder.ts:3:4 via 127.0.0.1:45123 in ${copy}`, copy)).toBe(
+      'at lessons/01-tiny/adder.ts:3:4 via 127.0.0.1:<port> in .',
+    );
+    expect(normalize('submission/01-tiny/adder.ts:1:1', copy)).toBe('lessons/01-tiny/adder.ts:1:1');
+  });
+});
+
+describe('shards and rosters', () => {
+  it('splits a sorted list into disjoint shards that cover it', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const shards = [1, 2, 3].map((index) => shardOf(ids, { index, count: 3 }));
+    expect(shards).toEqual([['a', 'd'], ['b', 'e'], ['c']]);
+    expect(() => parseShard('0/3')).toThrow(/--shard takes i\/n/);
+    expect(() => parseShard('2')).toThrow(/--shard takes i\/n/);
+    expect(parseShard('3/3')).toEqual({ index: 3, count: 3 });
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'workbook-roster-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a roster, marking a missing folder instead of failing', () => {
+    writeFileSync(join(dir, 'r.csv'), 'student_id,path\nann,.\nghost,nowhere\n');
+    const [ann, ghost] = readRoster(join(dir, 'r.csv'));
+    expect(ann).toEqual({ id: 'ann', source: dir });
+    expect(ghost).toMatchObject({ id: 'ghost', problem: 'the submission nowhere was not found' });
+  });
+
+  it('refuses a roster without its header, or with an id that cannot name a folder', () => {
+    writeFileSync(join(dir, 'bad.csv'), 'name,folder\nann,.\n');
+    expect(() => readRoster(join(dir, 'bad.csv'))).toThrow(/needs a first line 'student_id,path'/);
+    writeFileSync(join(dir, 'bad-id.csv'), 'student_id,path\n../x,.\n');
+    expect(() => readRoster(join(dir, 'bad-id.csv'))).toThrow(/bad-id.csv:2: the student id/);
+  });
+});
+
+describe('lesson.json points', () => {
+  const base = {
+    title: 'T',
+    summary: 'S',
+    exercises: [{ name: 'a', task: 1, title: 'A', file: 'a.ts', test: 'a.test.ts' }],
+  };
+  it('defaults to 1 and takes a number of 0 or more', () => {
+    expect(parseLessonJson(JSON.stringify(base)).exercises[0]!.points).toBe(1);
+    const two = { ...base, exercises: [{ ...base.exercises[0], points: 2.5 }] };
+    expect(parseLessonJson(JSON.stringify(two)).exercises[0]!.points).toBe(2.5);
+  });
+  it('refuses points that are not a number of 0 or more', () => {
+    for (const points of [-1, '3', null]) {
+      const bad = { ...base, exercises: [{ ...base.exercises[0], points }] };
+      expect(() => parseLessonJson(JSON.stringify(bad))).toThrow(LessonJsonError);
+    }
+  });
+});
