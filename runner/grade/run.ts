@@ -112,7 +112,8 @@ function pickLessons(workbook: Workbook, queries: string[]): Lesson[] {
 function readPoints(lessons: Lesson[]): Map<string, number> {
   const points = new Map<string, number>();
   for (const lesson of lessons) {
-    const meta = parseLessonJson(readFileSync(join(lesson.dir, 'lesson.json'), 'utf8'));
+    const file = join(lesson.dir, 'lesson.json');
+    const meta = parseLessonJson(readFileSync(file, 'utf8'), file);
     for (const e of meta.exercises) points.set(`${lesson.slug}/${e.name}`, e.points ?? 1);
   }
   return points;

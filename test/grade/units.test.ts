@@ -8,7 +8,8 @@ import type { ResultsJson } from '../../runner/check/results-json.ts';
 import { makeRecord, normalize, scoreExercises } from '../../runner/grade/record.ts';
 import { gradebookCsv } from '../../runner/grade/reports.ts';
 import { parseShard, readRoster, shardOf } from '../../runner/grade/submissions.ts';
-import { LessonJsonError, parseLessonJson } from '../../runner/lesson-json.ts';
+import { WorkbookError } from '../../runner/errors.ts';
+import { parseLessonJson } from '../../runner/lesson-json.ts';
 import type { Lesson } from '../../runner/workbook.ts';
 
 const lesson = { slug: '01-tiny', number: '01', exercises: [] } as unknown as Lesson;
@@ -98,14 +99,14 @@ describe('lesson.json points', () => {
     exercises: [{ name: 'a', task: 1, title: 'A', file: 'a.ts', test: 'a.test.ts' }],
   };
   it('defaults to 1 and takes a number of 0 or more', () => {
-    expect(parseLessonJson(JSON.stringify(base)).exercises[0]!.points).toBe(1);
+    expect(parseLessonJson(JSON.stringify(base), 'lesson.json').exercises[0]!.points).toBe(1);
     const two = { ...base, exercises: [{ ...base.exercises[0], points: 2.5 }] };
-    expect(parseLessonJson(JSON.stringify(two)).exercises[0]!.points).toBe(2.5);
+    expect(parseLessonJson(JSON.stringify(two), 'lesson.json').exercises[0]!.points).toBe(2.5);
   });
   it('refuses points that are not a number of 0 or more', () => {
     for (const points of [-1, '3', null]) {
       const bad = { ...base, exercises: [{ ...base.exercises[0], points }] };
-      expect(() => parseLessonJson(JSON.stringify(bad))).toThrow(LessonJsonError);
+      expect(() => parseLessonJson(JSON.stringify(bad), 'lesson.json')).toThrow(WorkbookError);
     }
   });
 });
