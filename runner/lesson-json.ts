@@ -12,7 +12,7 @@ export interface ExerciseMeta {
   file: string;
   test: string;
   /** What the exercise is worth in `workbook grade` (default 1), shared by its tests. */
-  points?: number;
+  points: number;
 }
 
 export interface LessonMeta {

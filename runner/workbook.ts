@@ -17,6 +17,8 @@ export interface Exercise {
   /** File names inside the lesson folder. */
   file: string;
   test: string;
+  /** What the exercise is worth in `workbook grade` (lesson.json's "points", default 1). */
+  points: number;
   lesson: Lesson;
 }
 

@@ -110,13 +110,7 @@ function pickLessons(workbook: Workbook, queries: string[]): Lesson[] {
 }
 
 function readPoints(lessons: Lesson[]): Map<string, number> {
-  const points = new Map<string, number>();
-  for (const lesson of lessons) {
-    const file = join(lesson.dir, 'lesson.json');
-    const meta = parseLessonJson(readFileSync(file, 'utf8'), file);
-    for (const e of meta.exercises) points.set(`${lesson.slug}/${e.name}`, e.points ?? 1);
-  }
-  return points;
+  return new Map(lessons.flatMap((lesson) => lesson.exercises.map((e) => [`${lesson.slug}/${e.name}`, e.points])));
 }
 
 /** Hidden tests: `<dir>/NN-slug/<exercise's test file name>`; anything else is a usage error. */

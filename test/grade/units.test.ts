@@ -14,8 +14,26 @@ import type { Lesson } from '../../runner/workbook.ts';
 
 const lesson = { slug: '01-tiny', number: '01', exercises: [] } as unknown as Lesson;
 lesson.exercises = [
-  { id: '01-tiny/adder', name: 'adder', task: 1, title: 'Adds', file: 'adder.ts', test: 'adder.test.ts', lesson },
-  { id: '01-tiny/greet', name: 'greet', task: 2, title: 'Greets', file: 'greet.ts', test: 'greet.test.ts', lesson },
+  {
+    id: '01-tiny/adder',
+    name: 'adder',
+    task: 1,
+    title: 'Adds',
+    file: 'adder.ts',
+    test: 'adder.test.ts',
+    points: 1,
+    lesson,
+  },
+  {
+    id: '01-tiny/greet',
+    name: 'greet',
+    task: 2,
+    title: 'Greets',
+    file: 'greet.ts',
+    test: 'greet.test.ts',
+    points: 1,
+    lesson,
+  },
 ];
 const json = (tests: Array<[string, 'pass' | 'fail']>): ResultsJson => ({
   version: 3,

@@ -53,7 +53,7 @@ const exercises = [
 async function renderPage(readme = README, hints = HINTS, done?: Set<string>) {
   const base = await pageEnv();
   const lesson = fixtureLesson();
-  lesson.exercises = exercises.map((e) => ({ ...e, id: exerciseId(lesson.slug, e.name), lesson }));
+  lesson.exercises = exercises.map((e) => ({ ...e, points: 1, id: exerciseId(lesson.slug, e.name), lesson }));
   const env = createEnv(lesson, base.highlighter, {
     hints: parseHints(hints, 'lessons/01-echo/hints.md'),
     done,
