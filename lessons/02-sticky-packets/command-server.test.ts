@@ -204,6 +204,19 @@ describe('Task 5: the command server refuses bad requests', () => {
     expect(ran, 'your server ran something for a refused request').toEqual([]);
   });
 
+  it('quotes a refused name exactly as JSON.stringify does, DEL and control bytes included', async () => {
+    const { client, ran } = await start();
+    // a, 0x01, b, DEL (0x7f), c, ESC (0x1b): JSON.stringify escapes 0x01 and
+    // 0x1b (\u0001, \u001b) and copies DEL as the byte 7f.
+    client.write(Buffer.from('6101627f631b0a', 'hex'));
+    await expectReply(
+      client,
+      Buffer.concat([Buffer.from('error unknown command "a\\u0001b'), Buffer.of(0x7f), Buffer.from('c\\u001b"\n')]),
+      'the refusal of the name 61 01 62 7f 63 1b',
+    );
+    expect(ran, 'your server ran something for a refused request').toEqual([]);
+  });
+
   it('answers "error request is not valid UTF-8", and goes on', async () => {
     const { client, ran } = await start();
     client.write(Buffer.concat([Buffer.from([0x68, 0xff, 0xfe, 0x0a]), Buffer.from('hello\n')]));
@@ -285,8 +298,14 @@ describe('Task 5: the command server with real commands', () => {
     fails: node('console.error("bad"); process.exitCode = 3'),
     flood: node('process.stdout.write("x".repeat(2 * 1024 * 1024))'),
   };
+  // The marker's path reaches a shell, if one ever runs, through this
+  // variable, never inside a request: the requests, and so the refusals the
+  // test expects, are then the same bytes on every machine, however long
+  // its temp directory's path (a refusal quotes at most 64 characters).
+  const MARKER_ENV = 'WORKBOOK_02_MARKER';
   let dir = '';
   afterEach(() => {
+    delete process.env[MARKER_ENV];
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = '';
   });
@@ -294,8 +313,10 @@ describe('Task 5: the command server with real commands', () => {
   it('never hands a request to a shell: no marker file appears', async () => {
     dir = mkdtempSync(join(tmpdir(), 'workbook-02-'));
     const marker = join(dir, 'marker');
+    process.env[MARKER_ENV] = marker; // a child process, a shell included, inherits it
     // If a shell ever ran one of these, it would create the marker file and nothing else.
-    const attacks = [`$(touch ${marker})`, `hello; touch ${marker}`, `\`touch ${marker}\``];
+    const touch = `touch "$${MARKER_ENV}"`;
+    const attacks = [`$(${touch})`, `hello; ${touch}`, `\`${touch}\``];
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const client = await kit.connect(port);
     client.write([...attacks, 'hello'].map((a) => `${a}\n`).join(''));
