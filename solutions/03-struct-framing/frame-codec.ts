@@ -199,7 +199,7 @@ export class FrameDecoder extends Transform {
     const message =
       this.#payloadLength === undefined
         ? `the stream ended inside a frame header: got ${have} of its ${HEADER_SIZE} bytes, ${count(HEADER_SIZE - have)} missing`
-        : `the stream ended inside a ${count(this.#payloadLength)} frame: got ${count(have)} of its payload, ${count(this.#payloadLength - have)} missing`;
+        : `the stream ended inside a ${this.#payloadLength}-byte frame: got ${count(have)} of its payload, ${count(this.#payloadLength - have)} missing`;
     callback(new FrameError('TRUNCATED', message));
   }
 
