@@ -93,7 +93,9 @@ describeWithPython('lesson 02 interop with Python peers written from the Wire fo
     expect(report.fin, 'the server ended its side after the last reply').toBe(true);
     // The Python client's own reading of "How a refused name is quoted" matches the server.
     for (const i of [2, 3, 4, 5, 7, 8]) {
-      expect(report.expected_refusals[i], `the Python quoting of request ${i}`).toBe(expectedReplies[i]!.error);
+      expect(report.expected_refusals[i], `the Python quoting of request ${i}`).toBe(
+        (expectedReplies[i] as { error: string }).error,
+      );
     }
   });
 
