@@ -189,11 +189,15 @@ describe('Task 4: a framed command server', () => {
     expectBytes(next.stdout, 'hi\n', 'the stdout of "hello" after the 5 MiB reply');
   });
 
-  it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', async () => {
+  // 20 s: starting a Node.js process can take seconds on a loaded machine, then 4 s of looks.
+  it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', {
+    timeout: 20_000,
+  }, async () => {
     const LIMIT = 1024 * 1024;
-    // "pour" writes 12 MiB, then stays alive until this timeout kills it;
-    // 1.5 s leaves it time to start on a busy machine.
-    const server = createCommandServer({ commands, timeoutMs: 1_500 });
+    // "pour" writes 12 MiB, then stays alive until the test kills it (see
+    // finally below) or, failing that, this timeout does. 20 s: on a loaded
+    // machine a new Node.js process may take seconds to start.
+    const server = createCommandServer({ commands, timeoutMs: 20_000 });
     const accepted = nextEvent<[Socket]>(server, 'connection', {
       message: 'your server never accepted the connection',
     });
@@ -202,7 +206,7 @@ describe('Task 4: a framed command server', () => {
     socket.write(runFrame('pour'));
     // The first frame holds the command's process id, and maybe the start of its output.
     const what = 'the first frame of the reply to RUN "pour" (a STDOUT frame with its process id, then 12 MiB of "x")';
-    const header = await readExactly(socket, 5, { ms: 4_000, message: `${what} never came` });
+    const header = await readExactly(socket, 5, { ms: 10_000, message: `${what} never came` });
     const length = header.readUInt32BE(0);
     expect(header[4], `${what}: its type byte should be STDOUT (0x01)`).toBe(FrameType.STDOUT);
     expect(
@@ -262,12 +266,12 @@ describe('Task 4: a framed command server', () => {
     // The client reads nothing. Poll the server's queue every 20 ms (no
     // event says "the server has stopped reading"), at most 250 times and
     // for 5 s, until the queue passes the limit or the server has read
-    // nothing new for 10 looks in a row: it stopped reading, as it should.
+    // nothing new for 25 looks in a row: it stopped reading, as it should.
     let peak = 0;
     let still = 0;
     let lastRead = -1;
     const until = Date.now() + 5_000;
-    for (let i = 0; i < 250 && Date.now() < until && peak <= LIMIT && still < 10; i++) {
+    for (let i = 0; i < 250 && Date.now() < until && peak <= LIMIT && still < 25; i++) {
       peak = Math.max(peak, serverSide.writableLength);
       still = serverSide.bytesRead === lastRead ? still + 1 : 0;
       lastRead = serverSide.bytesRead;

@@ -182,8 +182,13 @@ export class FrameDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#queue.push(chunk);
     try {
+      // A fast path, for speed only: between frames with nothing queued, cut whole
+      // frames straight out of the chunk, reading each header in place.
+      // The queue below gives the same frames; it is just slower per frame.
+      const between = this.#queue.length === 0 && this.#payloadLength === undefined;
+      const rest = between ? this.#wholeFramesOf(chunk) : chunk;
+      this.#queue.push(rest);
       // One chunk may hold many frames, or only part of one: emit every
       // complete frame, and keep the rest for the next chunk.
       for (let frame = this.#nextFrame(); frame !== undefined; frame = this.#nextFrame()) this.push(frame);
@@ -191,6 +196,19 @@ export class FrameDecoder extends Transform {
     } catch (error) {
       callback(error as Error);
     }
+  }
+
+  /** Pushes every whole frame at the start of `chunk` (nothing is queued); returns the bytes after them. */
+  #wholeFramesOf(chunk: Buffer): Buffer {
+    let at = 0;
+    while (chunk.length - at >= HEADER_SIZE) {
+      const length = chunk.readUInt32BE(at);
+      if (length > this.#maxFrameSize) throw tooLarge(chunk.subarray(at, at + HEADER_SIZE), length, this.#maxFrameSize);
+      if (chunk.length - at - HEADER_SIZE < length) break; // an incomplete frame: the queue takes it from here
+      this.push(chunk.subarray(at + HEADER_SIZE, at + HEADER_SIZE + length));
+      at += HEADER_SIZE + length;
+    }
+    return at === 0 ? chunk : chunk.subarray(at);
   }
 
   override _flush(callback: TransformCallback): void {
