@@ -182,15 +182,21 @@ export class FrameDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#queue.push(chunk);
     try {
-      // A fast path, for speed only: between frames with nothing queued, cut whole
-      // frames straight out of the chunk, reading each header in place.
-      // The queue below gives the same frames; it is just slower per frame.
-      const between = this.#queue.length === 0 && this.#payloadLength === undefined;
-      const rest = between ? this.#wholeFramesOf(chunk) : chunk;
-      this.#queue.push(rest);
       // One chunk may hold many frames, or only part of one: emit every
-      // complete frame, and keep the rest for the next chunk.
+      // complete frame, and keep the rest for the next chunk. First the
+      // frame that began in an earlier chunk, through the queue.
+      while (this.#queue.length > chunk.length || this.#payloadLength !== undefined) {
+        const frame = this.#nextFrame();
+        if (frame === undefined) return callback(); // wait for more bytes
+        this.push(frame);
+      }
+      // A fast path, for speed only: the queue now holds only the rest of
+      // this chunk, between frames. Take it back (a view, no copy) and cut
+      // whole frames straight out of it, reading each header in place. The
+      // queue alone would give the same frames, just slower per frame.
+      this.#queue.push(this.#wholeFramesOf(this.#queue.take(this.#queue.length)));
       for (let frame = this.#nextFrame(); frame !== undefined; frame = this.#nextFrame()) this.push(frame);
       callback();
     } catch (error) {
