@@ -289,7 +289,9 @@ describe('Task 5: the command server refuses bad requests', () => {
   });
 });
 
-describe('Task 5: the command server with real commands', () => {
+// 30 s per test, 15 s per reply: each reply starts a Node.js process,
+// which can take seconds on a loaded machine.
+describe('Task 5: the command server with real commands', { timeout: 30_000 }, () => {
   // These tests run real programs: this same Node.js binary with fixed,
   // harmless scripts, through your runCommand from task 4.
   const node = (script: string): Argv => [process.execPath, '-e', script];
@@ -322,7 +324,7 @@ describe('Task 5: the command server with real commands', () => {
     client.write([...attacks, 'hello'].map((a) => `${a}\n`).join(''));
     const expected =
       attacks.map((a) => `error unknown command ${JSON.stringify(a)}\n`).join('') + 'out hello\nexit 0\n';
-    await expectReply(client, expected, 'the refusals, then the reply to "hello"', 5_000);
+    await expectReply(client, expected, 'the refusals, then the reply to "hello"', 15_000);
     expect(existsSync(marker), `a shell ran a request: ${marker} was created`).toBe(false);
   });
 
@@ -334,7 +336,7 @@ describe('Task 5: the command server with real commands', () => {
       client,
       'error output larger than 1048576 bytes\nout hello\nexit 0\n',
       'the reply to "flood" (2 MiB of output), then to "hello"',
-      5_000,
+      15_000,
     );
   });
 
@@ -343,7 +345,7 @@ describe('Task 5: the command server with real commands', () => {
     const proxy = await startProxy(kit, port, { toServer: { chunker: bytewise }, toClient: { chunker: bytewise } });
     const client = new RemoteClient(await kit.connect(proxy.port));
     const within = (command: string) => ({
-      ms: 5_000,
+      ms: 15_000,
       message: `no reply to ${JSON.stringify(command)} came back through the proxy`,
     });
     expect(await withDeadline(client.run('hello'), within('hello')), 'the result of "hello"').toEqual({

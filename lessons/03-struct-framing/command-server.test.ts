@@ -94,7 +94,7 @@ class FrameReader {
   }
 
   /** Reads frames until an EXIT or ERROR frame ends the reply. */
-  reply(what: string, ms = 5_000): Promise<Reply> {
+  reply(what: string, ms = 15_000): Promise<Reply> {
     const types: number[] = [];
     const read = async (): Promise<Reply> => {
       const stdout: Buffer[] = [];
@@ -150,7 +150,9 @@ async function connect(port: number): Promise<{ socket: Socket; reader: FrameRea
   return { socket, reader: new FrameReader(socket) };
 }
 
-describe('Task 4: a framed command server', () => {
+// 30 s per test, 15 s per reply: most replies start a Node.js process,
+// which can take seconds on a loaded machine.
+describe('Task 4: a framed command server', { timeout: 30_000 }, () => {
   it('answers RUN "hello" with a STDOUT frame of "hi\\n", then EXIT {"code":0,"signal":null}', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(runFrame('hello'));
@@ -179,7 +181,7 @@ describe('Task 4: a framed command server', () => {
   it('delivers 5 MiB of output intact in frames of at most 64 KiB, and the next reply starts clean', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(runFrame('big'));
-    const big = await reader.reply('the reply to RUN "big" (5 MiB)', 8_000);
+    const big = await reader.reply('the reply to RUN "big" (5 MiB)', 15_000);
     const expected = Buffer.alloc(FIVE_MIB);
     for (let i = 0; i < FIVE_MIB; i++) expected[i] = pattern(i);
     expectBytes(big.stdout, expected, 'the 5 MiB stdout of "big"');
@@ -189,9 +191,9 @@ describe('Task 4: a framed command server', () => {
     expectBytes(next.stdout, 'hi\n', 'the stdout of "hello" after the 5 MiB reply');
   });
 
-  // 20 s: starting a Node.js process can take seconds on a loaded machine, then 4 s of looks.
+  // 30 s: starting a Node.js process can take seconds on a loaded machine, then 4 s of looks.
   it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', {
-    timeout: 20_000,
+    timeout: 30_000,
   }, async () => {
     const LIMIT = 1024 * 1024;
     // "pour" writes 12 MiB, then stays alive until the test kills it (see
@@ -433,10 +435,10 @@ describe('Task 4: a framed command server', () => {
   });
 
   it('kills the running command when the client resets the connection', async () => {
-    const { socket, reader } = await connect(await start({ timeoutMs: 5_000 }));
+    const { socket, reader } = await connect(await start({ timeoutMs: 20_000 }));
     socket.write(runFrame('hang'));
     const first = await withDeadline(reader.next(), {
-      ms: 5_000,
+      ms: 15_000,
       message: 'the "hang" command never printed its process id',
     });
     expect(first?.type, 'the first frame of the reply to "hang" should be STDOUT (0x01), with its process id').toBe(

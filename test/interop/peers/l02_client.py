@@ -30,7 +30,7 @@ def main():
         except UnicodeDecodeError:
             expected.append(None)
 
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=25)
     sock.sendall(b"".join(r + b"\n" for r in requests) + tail)
     sock.shutdown(socket.SHUT_WR)
     reader = LineReader(sock)

@@ -33,7 +33,7 @@ def main():
     job = json.load(sys.stdin)
     ids = [bytes.fromhex(i) for i in job["ids"]]
     tail = bytes.fromhex(job["tail"]) if job.get("tail") else b""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=25)
     sock.sendall(b"".join(frame(RUN, i) for i in ids) + tail)
     sock.shutdown(socket.SHUT_WR)
     reader = FrameReader(sock)
