@@ -144,6 +144,13 @@ describe('Task 3: quote a refused command safely', () => {
     ).toBe('"tab\\there\\u001b[31m"');
   });
 
+  it('escapes exactly as JSON.stringify does: 0x01 becomes \\u0001, DEL (0x7f) stays as it is', () => {
+    expect(
+      quote('a\u0001b\u007fc\u001f'),
+      'quote of a, 0x01, b, DEL, c, 0x1f: JSON.stringify escapes 0x00 to 0x1f (\\u0001, \\u001f) and copies DEL unchanged',
+    ).toBe('"a\\u0001b\u007fc\\u001f"');
+  });
+
   it('keeps non-ASCII text as it is', () => {
     expect(quote('你好'), 'quote("你好"): only quotes, backslashes and control characters are escaped').toBe('"你好"');
   });

@@ -204,6 +204,19 @@ describe('Task 5: the command server refuses bad requests', () => {
     expect(ran, 'your server ran something for a refused request').toEqual([]);
   });
 
+  it('quotes a refused name exactly as JSON.stringify does, DEL and control bytes included', async () => {
+    const { client, ran } = await start();
+    // a, 0x01, b, DEL (0x7f), c, ESC (0x1b): JSON.stringify escapes 0x01 and
+    // 0x1b (\u0001, \u001b) and copies DEL as the byte 7f.
+    client.write(Buffer.from('6101627f631b0a', 'hex'));
+    await expectReply(
+      client,
+      Buffer.concat([Buffer.from('error unknown command "a\\u0001b'), Buffer.of(0x7f), Buffer.from('c\\u001b"\n')]),
+      'the refusal of the name 61 01 62 7f 63 1b',
+    );
+    expect(ran, 'your server ran something for a refused request').toEqual([]);
+  });
+
   it('answers "error request is not valid UTF-8", and goes on', async () => {
     const { client, ran } = await start();
     client.write(Buffer.concat([Buffer.from([0x68, 0xff, 0xfe, 0x0a]), Buffer.from('hello\n')]));
@@ -276,7 +289,9 @@ describe('Task 5: the command server refuses bad requests', () => {
   });
 });
 
-describe('Task 5: the command server with real commands', () => {
+// 30 s per test, 15 s per reply: each reply starts a Node.js process,
+// which can take seconds on a loaded machine.
+describe('Task 5: the command server with real commands', { timeout: 30_000 }, () => {
   // These tests run real programs: this same Node.js binary with fixed,
   // harmless scripts, through your runCommand from task 4.
   const node = (script: string): Argv => [process.execPath, '-e', script];
@@ -285,8 +300,14 @@ describe('Task 5: the command server with real commands', () => {
     fails: node('console.error("bad"); process.exitCode = 3'),
     flood: node('process.stdout.write("x".repeat(2 * 1024 * 1024))'),
   };
+  // The marker's path reaches a shell, if one ever runs, through this
+  // variable, never inside a request: the requests, and so the refusals the
+  // test expects, are then the same bytes on every machine, however long
+  // its temp directory's path (a refusal quotes at most 64 characters).
+  const MARKER_ENV = 'WORKBOOK_02_MARKER';
   let dir = '';
   afterEach(() => {
+    delete process.env[MARKER_ENV];
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = '';
   });
@@ -294,14 +315,16 @@ describe('Task 5: the command server with real commands', () => {
   it('never hands a request to a shell: no marker file appears', async () => {
     dir = mkdtempSync(join(tmpdir(), 'workbook-02-'));
     const marker = join(dir, 'marker');
+    process.env[MARKER_ENV] = marker; // a child process, a shell included, inherits it
     // If a shell ever ran one of these, it would create the marker file and nothing else.
-    const attacks = [`$(touch ${marker})`, `hello; touch ${marker}`, `\`touch ${marker}\``];
+    const touch = `touch "$${MARKER_ENV}"`;
+    const attacks = [`$(${touch})`, `hello; ${touch}`, `\`${touch}\``];
     const port = await kit.listen(createCommandServer({ allowlist: real }));
     const client = await kit.connect(port);
     client.write([...attacks, 'hello'].map((a) => `${a}\n`).join(''));
     const expected =
       attacks.map((a) => `error unknown command ${JSON.stringify(a)}\n`).join('') + 'out hello\nexit 0\n';
-    await expectReply(client, expected, 'the refusals, then the reply to "hello"', 5_000);
+    await expectReply(client, expected, 'the refusals, then the reply to "hello"', 15_000);
     expect(existsSync(marker), `a shell ran a request: ${marker} was created`).toBe(false);
   });
 
@@ -313,7 +336,7 @@ describe('Task 5: the command server with real commands', () => {
       client,
       'error output larger than 1048576 bytes\nout hello\nexit 0\n',
       'the reply to "flood" (2 MiB of output), then to "hello"',
-      5_000,
+      15_000,
     );
   });
 
@@ -322,7 +345,7 @@ describe('Task 5: the command server with real commands', () => {
     const proxy = await startProxy(kit, port, { toServer: { chunker: bytewise }, toClient: { chunker: bytewise } });
     const client = new RemoteClient(await kit.connect(proxy.port));
     const within = (command: string) => ({
-      ms: 5_000,
+      ms: 15_000,
       message: `no reply to ${JSON.stringify(command)} came back through the proxy`,
     });
     expect(await withDeadline(client.run('hello'), within('hello')), 'the result of "hello"').toEqual({

@@ -186,7 +186,7 @@ describe('Task 5: a framed command client', () => {
     await failure(result, what);
   });
 
-  it('refuses an empty command id, or one over 64 bytes, without sending anything', async () => {
+  it('refuses an empty command id, one over 64 bytes, or one that is not valid Unicode, without sending anything', async () => {
     const peer = new ScriptedPeer();
     const client = new CommandClient(peer);
     await failure(
@@ -196,6 +196,10 @@ describe('Task 5: a framed command client', () => {
     await failure(
       Promise.resolve().then(() => client.run('x'.repeat(65))),
       'run of a 65-byte id (over MAX_ID_BYTES: refuse it with a RangeError, without sending anything)',
+    );
+    await failure(
+      Promise.resolve().then(() => client.run('bad\uD800')),
+      'run of an id holding a lone surrogate, \\uD800 (no UTF-8 can encode it: Buffer.from would send ef bf bd instead; refuse it with a RangeError)',
     );
     expect(peer.received.length, 'bytes sent for invalid ids').toBe(0);
   });

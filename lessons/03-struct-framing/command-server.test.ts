@@ -20,6 +20,10 @@ const commands: CommandServerOptions['commands'] = {
     `const n = ${FIVE_MIB}, b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 9)) & 0xff; process.stdout.write(b)`,
   ),
   'echo-arg': js('process.stdout.write(process.argv[1])', SHELL_BAIT),
+  // Reachable only by a server that decodes ids lossily: bytes 62 61 64 ff
+  // would become "bad\uFFFD".
+  'bad\uFFFD': js('process.stdout.write("ran")'),
+  ['x'.repeat(64)]: js('process.stdout.write("sixty-four")'),
   hang: js('process.stdout.write(String(process.pid)); setInterval(() => {}, 1000)'),
   flood: js(
     'const b = Buffer.alloc(65536, 120); let n = 32; const go = () => { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once("drain", go); }; go()',
@@ -31,7 +35,7 @@ const commands: CommandServerOptions['commands'] = {
 };
 
 /** A RUN frame, built by the test: u32be length | 00 | id. */
-function runFrame(id: string): Buffer {
+function runFrame(id: string | Buffer): Buffer {
   const data = Buffer.from(id);
   const header = Buffer.alloc(5);
   header.writeUInt32BE(data.length + 1);
@@ -90,7 +94,7 @@ class FrameReader {
   }
 
   /** Reads frames until an EXIT or ERROR frame ends the reply. */
-  reply(what: string, ms = 5_000): Promise<Reply> {
+  reply(what: string, ms = 15_000): Promise<Reply> {
     const types: number[] = [];
     const read = async (): Promise<Reply> => {
       const stdout: Buffer[] = [];
@@ -146,7 +150,9 @@ async function connect(port: number): Promise<{ socket: Socket; reader: FrameRea
   return { socket, reader: new FrameReader(socket) };
 }
 
-describe('Task 4: a framed command server', () => {
+// 30 s per test, 15 s per reply: most replies start a Node.js process,
+// which can take seconds on a loaded machine.
+describe('Task 4: a framed command server', { timeout: 30_000 }, () => {
   it('answers RUN "hello" with a STDOUT frame of "hi\\n", then EXIT {"code":0,"signal":null}', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(runFrame('hello'));
@@ -175,7 +181,7 @@ describe('Task 4: a framed command server', () => {
   it('delivers 5 MiB of output intact in frames of at most 64 KiB, and the next reply starts clean', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(runFrame('big'));
-    const big = await reader.reply('the reply to RUN "big" (5 MiB)', 8_000);
+    const big = await reader.reply('the reply to RUN "big" (5 MiB)', 15_000);
     const expected = Buffer.alloc(FIVE_MIB);
     for (let i = 0; i < FIVE_MIB; i++) expected[i] = pattern(i);
     expectBytes(big.stdout, expected, 'the 5 MiB stdout of "big"');
@@ -185,11 +191,15 @@ describe('Task 4: a framed command server', () => {
     expectBytes(next.stdout, 'hi\n', 'the stdout of "hello" after the 5 MiB reply');
   });
 
-  it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', async () => {
+  // 30 s: starting a Node.js process can take seconds on a loaded machine, then 4 s of looks.
+  it('stops reading the output of a command while the client reads nothing: at most 1 MiB waits in the server (backpressure)', {
+    timeout: 30_000,
+  }, async () => {
     const LIMIT = 1024 * 1024;
-    // "pour" writes 12 MiB, then stays alive until this timeout kills it;
-    // 1.5 s leaves it time to start on a busy machine.
-    const server = createCommandServer({ commands, timeoutMs: 1_500 });
+    // "pour" writes 12 MiB, then stays alive until the test kills it (see
+    // finally below) or, failing that, this timeout does. 20 s: on a loaded
+    // machine a new Node.js process may take seconds to start.
+    const server = createCommandServer({ commands, timeoutMs: 20_000 });
     const accepted = nextEvent<[Socket]>(server, 'connection', {
       message: 'your server never accepted the connection',
     });
@@ -198,7 +208,7 @@ describe('Task 4: a framed command server', () => {
     socket.write(runFrame('pour'));
     // The first frame holds the command's process id, and maybe the start of its output.
     const what = 'the first frame of the reply to RUN "pour" (a STDOUT frame with its process id, then 12 MiB of "x")';
-    const header = await readExactly(socket, 5, { ms: 4_000, message: `${what} never came` });
+    const header = await readExactly(socket, 5, { ms: 10_000, message: `${what} never came` });
     const length = header.readUInt32BE(0);
     expect(header[4], `${what}: its type byte should be STDOUT (0x01)`).toBe(FrameType.STDOUT);
     expect(
@@ -240,6 +250,48 @@ describe('Task 4: a framed command server', () => {
     }
   });
 
+  it('stops reading requests while the client reads no replies: at most 1 MiB of ERROR frames waits in the server (backpressure)', async () => {
+    const LIMIT = 1024 * 1024;
+    const server = createCommandServer({ commands });
+    const accepted = nextEvent<[Socket]>(server, 'connection', {
+      message: 'your server never accepted the connection',
+    });
+    const socket = await kit.connect(await kit.listen(server), { allowHalfOpen: true });
+    const [serverSide] = await accepted;
+    // 200,000 RUN frames of a 64-byte unknown id: 13.8 MB of requests, each
+    // answered with an 87-byte ERROR frame. That is more than the kernel's
+    // buffers hold, so a server that ignores write()'s return value queues
+    // megabytes of replies in its socket (its writableLength).
+    const bad = runFrame('u'.repeat(64));
+    const requests = Buffer.concat(Array.from({ length: 200_000 }, () => bad));
+    socket.write(requests);
+    // The client reads nothing. Poll the server's queue every 20 ms (no
+    // event says "the server has stopped reading"), at most 250 times and
+    // for 5 s, until the queue passes the limit or the server has read
+    // nothing new for 25 looks in a row: it stopped reading, as it should.
+    let peak = 0;
+    let still = 0;
+    let lastRead = -1;
+    const until = Date.now() + 5_000;
+    for (let i = 0; i < 250 && Date.now() < until && peak <= LIMIT && still < 25; i++) {
+      peak = Math.max(peak, serverSide.writableLength);
+      still = serverSide.bytesRead === lastRead ? still + 1 : 0;
+      lastRead = serverSide.bytesRead;
+      await sleep(20);
+    }
+    expect(
+      peak,
+      `while the client read nothing, ${peak.toLocaleString('en-US')} bytes of ERROR frames waited in your server's socket (the limit here is 1 MiB): when socket.write() returns false, wait for 'drain' before you read the next request`,
+    ).toBeLessThanOrEqual(LIMIT);
+    expect(
+      serverSide.bytesRead,
+      'your server read every request although the client read none of its replies',
+    ).toBeLessThan(requests.length);
+    const reader = new FrameReader(socket);
+    const first = await reader.reply('the first reply, once the client reads again');
+    expect(first.types, 'the reply to an unknown id is one ERROR frame').toEqual([FrameType.ERROR]);
+  });
+
   it('answers two requests that arrive in one write, in order', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(Buffer.concat([runFrame('hello'), runFrame('fail')]));
@@ -275,6 +327,38 @@ describe('Task 4: a framed command server', () => {
       ]);
     },
   );
+
+  it.each([
+    ['an empty id', Buffer.alloc(0), 'command id must be 1 to 64 bytes, got 0'],
+    ['a 65-byte id', Buffer.from('x'.repeat(65)), 'command id must be 1 to 64 bytes, got 65'],
+    ['an id that is not UTF-8 (62 61 64 ff)', Buffer.from('626164ff', 'hex'), 'command id is not valid UTF-8'],
+  ])(
+    'refuses %s with the documented ERROR frame, runs nothing, and keeps the connection open',
+    async (what, id, message) => {
+      const { socket, reader } = await connect(await start());
+      socket.write(runFrame(id));
+      const reply = await reader.reply(`the reply to a RUN frame with ${what}`);
+      expect(reply.types, `the reply to ${what} should be one ERROR frame (0x04): nothing runs`).toEqual([
+        FrameType.ERROR,
+      ]);
+      expect(reply.error, `the ERROR text for ${what} (README, Wire format)`).toBe(message);
+      socket.write(runFrame('x'.repeat(64)));
+      const next = await reader.reply('the reply to a 64-byte id on the same connection, after that');
+      expectBytes(
+        next.stdout,
+        'sixty-four',
+        'the output of the command whose id is 64 bytes long (the longest allowed)',
+      );
+    },
+  );
+
+  it('quotes an unknown id exactly as JSON.stringify does', async () => {
+    const { socket, reader } = await connect(await start());
+    const id = 'say "hi"\\\t\u0001\u007f你';
+    socket.write(runFrame(id));
+    const reply = await reader.reply('the reply to an unknown id with quotes, a backslash, a tab, 0x01, DEL and 你');
+    expect(reply.error).toBe(`unknown command ${JSON.stringify(id)}`);
+  });
 
   it('runs an allowed command after refusing one, on the same connection', async () => {
     const { socket, reader } = await connect(await start());
@@ -351,10 +435,10 @@ describe('Task 4: a framed command server', () => {
   });
 
   it('kills the running command when the client resets the connection', async () => {
-    const { socket, reader } = await connect(await start({ timeoutMs: 5_000 }));
+    const { socket, reader } = await connect(await start({ timeoutMs: 20_000 }));
     socket.write(runFrame('hang'));
     const first = await withDeadline(reader.next(), {
-      ms: 5_000,
+      ms: 15_000,
       message: 'the "hang" command never printed its process id',
     });
     expect(first?.type, 'the first frame of the reply to "hang" should be STDOUT (0x01), with its process id').toBe(

@@ -159,9 +159,14 @@ function splitLines(bytes: Buffer): Buffer[] {
   return lines;
 }
 
-/** An `error` line. Control characters become spaces: a 0x0A in a message would end the line early. */
+/**
+ * An `error` line. Every message is one line already (names arrive quoted by
+ * JSON.stringify, which escapes 0x00 to 0x1F); a control byte that slipped
+ * in anyway becomes a space, so it can never end the line early. DEL (0x7F)
+ * is left alone: it is no delimiter, and JSON.stringify keeps it too.
+ */
 function errorLine(message: string): Buffer {
-  return Buffer.from(`error ${message.replace(/[\u0000-\u001f\u007f]/g, ' ')}\n`, 'utf8');
+  return Buffer.from(`error ${message.replace(/[\u0000-\u001f]/g, ' ')}\n`, 'utf8');
 }
 
 /** Writes `bytes` and waits until they are handed to the kernel, so replies never pile up in memory. */

@@ -59,6 +59,10 @@ export class CommandClient {
   }
 
   async #run(id: string): Promise<CommandResult> {
+    // A lone surrogate has no UTF-8 form: Buffer.from would quietly send
+    // U+FFFD (ef bf bd) in its place, and so ask for another command.
+    if (/\p{Surrogate}/u.test(id))
+      throw new RangeError('a command id must be valid Unicode: it holds a lone surrogate');
     const idBytes = Buffer.from(id, 'utf8');
     if (idBytes.length < 1 || idBytes.length > MAX_ID_BYTES) {
       throw new RangeError(`a command id is 1 to ${MAX_ID_BYTES} bytes of UTF-8, got ${idBytes.length}`);

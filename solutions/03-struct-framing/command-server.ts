@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import {
   FrameType,
   MAX_COMMAND_FRAME,
+  MAX_ID_BYTES,
   MAX_OUTPUT_CHUNK,
   type ExitStatus,
 } from '../../lessons/03-struct-framing/command-protocol.ts';
@@ -62,19 +63,50 @@ async function serve(socket: Socket, settings: Required<CommandServerOptions>): 
       if (frame[0] !== FrameType.RUN) {
         return hangUp(socket, `frame type 0x${frame[0]!.toString(16).padStart(2, '0')} is not a request (0x00 RUN)`);
       }
-      const id = frame.subarray(1).toString('utf8');
+      const id = commandId(frame.subarray(1));
       // Own properties only: "constructor" or "__proto__" must not find
       // something on Object.prototype.
-      const argv = Object.hasOwn(settings.commands, id) ? settings.commands[id] : undefined;
-      if (argv === undefined)
-        socket.write(typed(FrameType.ERROR, `unknown command ${JSON.stringify(id.slice(0, 64))}`));
+      const argv = id.ok && Object.hasOwn(settings.commands, id.text) ? settings.commands[id.text] : undefined;
+      if (!id.ok) socket.write(typed(FrameType.ERROR, id.refusal));
+      else if (argv === undefined) socket.write(typed(FrameType.ERROR, `unknown command ${JSON.stringify(id.text)}`));
       else await run(socket, argv, settings);
+      // Backpressure for every reply: while the client reads nothing, read
+      // no more requests. They wait in the decoder and the kernel, and the
+      // replies queued here stay within the socket's buffer.
+      if (socket.writableNeedDrain) await drained(socket);
     }
     socket.end(); // the client ended its side and every request is answered
   } catch (error) {
     if (error instanceof FrameError) hangUp(socket, error.message);
     else socket.destroy();
   }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A RUN frame's id: 1 to MAX_ID_BYTES bytes of valid UTF-8, or the ERROR text that refuses it. */
+function commandId(data: Uint8Array): { ok: true; text: string } | { ok: false; refusal: string } {
+  if (data.length < 1 || data.length > MAX_ID_BYTES) {
+    return { ok: false, refusal: `command id must be 1 to ${MAX_ID_BYTES} bytes, got ${data.length}` };
+  }
+  try {
+    return { ok: true, text: strictUtf8.decode(data) }; // never replaced: an id is matched byte for byte
+  } catch {
+    return { ok: false, refusal: 'command id is not valid UTF-8' };
+  }
+}
+
+/** Resolves once the socket can take more (its 'drain'), or is gone. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 /** Says why in an ERROR frame, then ends the connection. */
