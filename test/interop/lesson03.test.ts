@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import { readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { CommandClient } from '../../solutions/03-struct-framing/command-client.ts';
-import { FrameType, RemoteCommandError } from '../../solutions/03-struct-framing/command-protocol.ts';
+import { FrameType, RemoteCommandError } from '../../lessons/03-struct-framing/command-protocol.ts';
 import { type CommandServerOptions, createCommandServer } from '../../solutions/03-struct-framing/command-server.ts';
 import { encodeFrame } from '../../solutions/03-struct-framing/frame-codec.ts';
 import { describeWithPython, runPeer, startPeer } from './python.ts';
