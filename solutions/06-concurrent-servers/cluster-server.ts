@@ -18,6 +18,7 @@ export interface ClusterOptions {
   workers?: number;
 }
 
+// #region running
 export interface RunningCluster {
   /** The port every worker serves, on 127.0.0.1. */
   port: number;
@@ -32,6 +33,7 @@ export interface RunningCluster {
    */
   shutdown(graceMs: number): Promise<void>;
 }
+// #endregion running
 
 /**
  * Starts `workers` processes running `workerFile` on one shared port, and
