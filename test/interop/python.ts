@@ -12,7 +12,10 @@ export const peersDir = join(dirname(fileURLToPath(import.meta.url)), 'peers');
 
 function findPython(): string | undefined {
   for (const name of ['python3', 'python']) {
-    const probe = spawnSync(name, ['-c', 'import sys; print(sys.version_info[0])'], { encoding: 'utf8', timeout: 5_000 });
+    const probe = spawnSync(name, ['-c', 'import sys; print(sys.version_info[0])'], {
+      encoding: 'utf8',
+      timeout: 5_000,
+    });
     if (probe.status === 0 && probe.stdout.trim() === '3') return name;
   }
   return undefined;
@@ -71,7 +74,11 @@ export function runPeer(script: string, args: string[], options: PeerOptions = {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the Python peer ${script} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `the Python peer ${script} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -133,7 +140,11 @@ export function startPeer(
     void done.then((result) => {
       if (answered) return;
       clearTimeout(timer);
-      reject(new Error(`the Python peer ${script} exited (${result.code ?? result.signal}) before its first line\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `the Python peer ${script} exited (${result.code ?? result.signal}) before its first line\nstderr: ${stderr}`,
+        ),
+      );
     });
   });
 }
