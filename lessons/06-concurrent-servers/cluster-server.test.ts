@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOST, expectBytes, nextEvent, useNetKit, withDeadline } from '../../runner/kit/index.ts';
@@ -127,6 +128,25 @@ describe('Task 7: every core with node:cluster', () => {
       message: 'shutdown(300) never resolved: kill the workers still running at the deadline',
     });
     expect(isAlive(pid), 'the worker still runs after shutdown() resolved').toBe(false);
+  });
+
+  it('rejects, and restarts nothing, when the worker program cannot start', { timeout: TEST_MS }, async () => {
+    const missing = fileURLToPath(new URL('./no-such-worker.ts', import.meta.url));
+    const outcome = await withDeadline(
+      startCluster({ workerFile: missing, workers: 2 }).then(
+        () => 'it resolved',
+        (error: unknown) => error,
+      ),
+      { ms: START_MS, message: 'startCluster with a worker file that does not exist never settled' },
+    );
+    expect(outcome instanceof Error, 'startCluster must reject when its workers exit before listening').toBe(true);
+    // Polling for the processes to be gone (bounded: 5 s): a worker that
+    // never listened must not be replaced, or this would go on for ever.
+    for (let i = 0; i < 50 && Object.keys(cluster.workers ?? {}).length > 0; i++) await sleep(100);
+    expect(
+      Object.keys(cluster.workers ?? {}).length,
+      'workers that could not start were started again: restart only a worker that had listened',
+    ).toBe(0);
   });
 
   it('refuses workers: 0 with a RangeError', async () => {

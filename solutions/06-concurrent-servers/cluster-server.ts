@@ -79,7 +79,16 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       });
     });
 
-  const [port] = await Promise.all(Array.from({ length: count }, fork));
+  let port: number | undefined;
+  try {
+    [port] = await Promise.all(Array.from({ length: count }, fork));
+  } catch (error) {
+    // One worker could not start: stop the others too, rather than leave
+    // processes running that nobody will ever shut down.
+    stopping = true;
+    for (const worker of running) worker.process.kill('SIGKILL');
+    throw error;
+  }
 
   let stopped: Promise<void> | undefined;
   const shutdown = (graceMs: number): Promise<void> => {

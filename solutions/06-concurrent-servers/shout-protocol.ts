@@ -138,10 +138,10 @@ export function send(socket: Socket, bytes: Uint8Array | string): Promise<void> 
  * the client still sends is read and dropped (closing with unread bytes
  * would send a reset, which can destroy the refusal before the client
  * reads it), and after REFUSAL_GRACE_MS the socket is destroyed whatever
- * the client does.
+ * the client does. Does nothing on a socket that is already ending.
  */
 export function refuse(socket: Socket, refusal: (typeof Refusal)[keyof typeof Refusal]): void {
-  if (socket.destroyed) return;
+  if (socket.destroyed || socket.writableEnded) return; // already refused, or already ending: one refusal is enough
   socket.end(refusal);
   socket.resume();
   const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS);
