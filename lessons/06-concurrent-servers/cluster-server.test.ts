@@ -132,6 +132,8 @@ describe('Task 7: every core with node:cluster', () => {
 
   it('rejects, and restarts nothing, when the worker program cannot start', { timeout: TEST_MS }, async () => {
     const missing = fileURLToPath(new URL('./no-such-worker.ts', import.meta.url));
+    let forks = 0;
+    cluster.on('fork', () => forks++);
     const outcome = await withDeadline(
       startCluster({ workerFile: missing, workers: 2 }).then(
         () => 'it resolved',
@@ -139,6 +141,7 @@ describe('Task 7: every core with node:cluster', () => {
       ),
       { ms: START_MS, message: 'startCluster with a worker file that does not exist never settled' },
     );
+    expect(forks, 'startCluster never started a worker').toBeGreaterThan(0);
     expect(outcome instanceof Error, 'startCluster must reject when its workers exit before listening').toBe(true);
     // Polling for the processes to be gone (bounded: 5 s): a worker that
     // never listened must not be replaced, or this would go on for ever.

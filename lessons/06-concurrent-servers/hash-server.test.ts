@@ -71,8 +71,10 @@ describe('Task 4: heavy work off the event loop', () => {
     }
     await withDeadline(hashes, { ms: 30_000, message: 'your server never answered the four HASH requests' });
     delay.disable();
-    // The median of the loop's delays: the longest one says more about
-    // this busy, shared machine than about your server.
+    // The loop's delay is reported, not asserted: on a busy 2-core machine
+    // the four pool threads themselves compete with the loop for the CPU,
+    // so even a correct server sees long delays there. The round trips
+    // above tell a blocked loop apart from a busy machine.
     const typicalStall = delay.percentile(50) / 1e6;
     const longestStall = delay.max / 1e6;
 
@@ -83,9 +85,6 @@ describe('Task 4: heavy work off the event loop', () => {
     ).toBeGreaterThanOrEqual(5);
     expect(median(during), `${said} Round trips must stay near the idle baseline.`).toBeLessThan(
       Math.max(20 * idle, hashMs / 4),
-    );
-    expect(typicalStall, `${said} The event loop's median delay must stay far below one hash.`).toBeLessThan(
-      hashMs / 2,
     );
   });
 

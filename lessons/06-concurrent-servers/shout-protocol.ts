@@ -55,11 +55,12 @@ export function shout(line: Uint8Array): Buffer {
   return reply;
 }
 
+const HASH_PREFIX_BYTES = Buffer.from(HASH_PREFIX, 'latin1');
+
 /** The secret of a `HASH <secret>` request, or undefined for a plain line. */
 export function hashSecret(line: Buffer): Buffer | undefined {
-  return line.subarray(0, HASH_PREFIX.length).toString('latin1') === HASH_PREFIX
-    ? line.subarray(HASH_PREFIX.length)
-    : undefined;
+  const prefix = line.subarray(0, HASH_PREFIX_BYTES.length);
+  return Buffer.compare(prefix, HASH_PREFIX_BYTES) === 0 ? line.subarray(HASH_PREFIX_BYTES.length) : undefined;
 }
 
 /** The reply to a HASH request: 64 lower-case hex digits of the digest, then a newline. */

@@ -46,8 +46,9 @@ export function createGuardedServer(options: GuardedServerOptions = {}): Server 
 
     // The idle timer restarts on every read and write, so a client that
     // sends one byte a second never trips it. The total deadline does.
-    socket.setTimeout(idleMs, () => refuse(socket, Refusal.timeout));
-    const total = setTimeout(() => refuse(socket, Refusal.timeout), totalMs);
+    const timedOut = (): void => refuse(socket, Refusal.timeout); // ends, then destroys within 1 s
+    socket.setTimeout(idleMs, timedOut);
+    const total = setTimeout(timedOut, totalMs);
     socket.once('close', () => clearTimeout(total));
 
     void serve(socket, maxLineBytes);
