@@ -17,6 +17,7 @@ import cluster from 'node:cluster';
 import { pbkdf2 } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../solutions/06-concurrent-servers/cluster-server.ts';
@@ -59,8 +60,31 @@ else if (process.env[ROLE_ENV] === 'cluster') {
 
 // --- the load client ------------------------------------------------------
 
+/**
+ * CPU time (ms) used so far by process `pid` and all its descendants, from
+ * /proc (Linux; NaN elsewhere). On a shared machine the scheduler gives a
+ * 100-thread Python server 100 shares and a one-thread Node server one, so
+ * CPU per round trip compares the servers' own cost fairly.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
+    let children = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
+        children += cpuMs(Number(child));
+    }
+    return ticks * 10 + children;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface LoadResult {
   connectMs: number;
+  /** The server's CPU time per round trip, in microseconds (hash work included in the heavy run). */
+  cpuUs: number;
   roundTrips: number;
   perSecond: number;
   p50: number;
@@ -74,7 +98,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Opens `connections` at once, then each does line round trips for SECONDS; with `heavy`, one more asks for HASH. */
-async function load(port: number, connections: number, heavy: boolean): Promise<LoadResult> {
+async function load(port: number, serverPid: number, connections: number, heavy: boolean): Promise<LoadResult> {
   const sockets: Socket[] = [];
   let failed = 0;
   const start = performance.now();
@@ -93,6 +117,7 @@ async function load(port: number, connections: number, heavy: boolean): Promise<
 
   const latencies: number[] = [];
   let hashes = 0;
+  const cpuBefore = cpuMs(serverPid);
   const until = performance.now() + SECONDS * 1000;
   const loops = sockets.map(
     (socket, i) =>
@@ -129,10 +154,12 @@ async function load(port: number, connections: number, heavy: boolean): Promise<
   await Promise.all(loops);
   clearTimeout(cutoff);
   const elapsed = (performance.now() - until + SECONDS * 1000) / 1000;
+  const cpuUsed = cpuMs(serverPid) - cpuBefore;
   for (const s of sockets) s.destroy();
   const sorted = Float64Array.from(latencies).sort();
   return {
     connectMs,
+    cpuUs: (cpuUsed * 1000) / Math.max(latencies.length, 1),
     roundTrips: latencies.length,
     perSecond: latencies.length / elapsed,
     p50: percentile(sorted, 50),
@@ -178,7 +205,7 @@ const targets: Target[] = [
   },
 ];
 
-async function withServer<T>(target: Target, run: (port: number) => Promise<T>): Promise<T> {
+async function withServer<T>(target: Target, run: (port: number, pid: number) => Promise<T>): Promise<T> {
   const child = target.start();
   child.stderr?.pipe(process.stderr);
   try {
@@ -188,7 +215,7 @@ async function withServer<T>(target: Target, run: (port: number) => Promise<T>):
         throw new Error(`${target.name} exited before listening`);
       }),
     ])) as [Buffer];
-    return await run(Number(String(line).trim()));
+    return await run(Number(String(line).trim()), child.pid!);
   } finally {
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
@@ -225,7 +252,7 @@ export default async function bench(): Promise<void> {
   console.log(`"+ heavy": one more client asks for HASH (${HASH_ITERATIONS} PBKDF2 iterations) in a loop`);
   const results = new Map<string, LoadResult>();
   console.log(
-    `\n${'server'.padEnd(42)} ${'load'.padEnd(13)} ${'connect ms'.padStart(10)} ${'rt/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'hashes'.padStart(6)} ${'errors'.padStart(6)}`,
+    `\n${'server'.padEnd(42)} ${'load'.padEnd(13)} ${'connect ms'.padStart(10)} ${'rt/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'cpu us/rt'.padStart(9)} ${'hashes'.padStart(6)} ${'errors'.padStart(6)}`,
   );
   for (const target of targets) {
     for (const [connections, heavy] of [
@@ -234,19 +261,24 @@ export default async function bench(): Promise<void> {
       [100, true],
     ] as const) {
       const label = `${connections}${heavy ? ' + heavy' : ''}`;
-      const r = await withServer(target, (port) => load(port, connections, heavy));
+      const r = await withServer(target, (port, pid) => load(port, pid, connections, heavy));
       results.set(`${target.name}|${label}`, r);
       console.log(
-        `${target.name.padEnd(42)} ${label.padEnd(13)} ${r.connectMs.toFixed(0).padStart(10)} ${r.perSecond.toFixed(0).padStart(8)} ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)} ${String(r.hashes).padStart(6)} ${String(r.failed).padStart(6)}`,
+        `${target.name.padEnd(42)} ${label.padEnd(13)} ${r.connectMs.toFixed(0).padStart(10)} ${r.perSecond.toFixed(0).padStart(8)} ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)} ${r.cpuUs.toFixed(0).padStart(9)} ${String(r.hashes).padStart(6)} ${String(r.failed).padStart(6)}`,
       );
     }
   }
-  console.log('\nratios (round trips per second, against python with backlog 1024):');
+  console.log(
+    '\nratios against python with backlog 1024: round trips per second, and server CPU per round trip (python / node)',
+  );
   for (const label of ['100', '1000', '100 + heavy']) {
-    const base = results.get(`${targets[1]!.name}|${label}`)!.perSecond;
+    const base = results.get(`${targets[1]!.name}|${label}`)!;
     const line = targets
       .slice(2)
-      .map((t) => `${t.name}: ${(results.get(`${t.name}|${label}`)!.perSecond / base).toFixed(2)}x`)
+      .map((t) => {
+        const r = results.get(`${t.name}|${label}`)!;
+        return `${t.name}: ${(r.perSecond / base.perSecond).toFixed(2)}x rt/s, ${(base.cpuUs / r.cpuUs).toFixed(2)}x less CPU`;
+      })
       .join('; ');
     console.log(`  ${label.padEnd(12)} ${line}`);
   }
