@@ -72,8 +72,16 @@ function cpuMs(pid: number): number {
     const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
     let children = 0;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
-        children += cpuMs(Number(child));
+      let list: string[];
+      try {
+        list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean);
+      } catch {
+        continue; // a thread that ended meanwhile (Python's come and go)
+      }
+      for (const child of list) {
+        const ms = cpuMs(Number(child));
+        if (!Number.isNaN(ms)) children += ms; // a child that ended meanwhile counts no more
+      }
     }
     return ticks * 10 + children;
   } catch {
