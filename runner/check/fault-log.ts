@@ -20,8 +20,15 @@ export class FaultLog {
   readonly fileOfThread = new Map<number, string>();
   readonly #children = new Set<number>();
 
-  constructor(private readonly isLearnerFile: (file: string) => boolean) {
-    this.#channel.onmessage = (event) => this.#take((event as unknown as { data: FaultMessage }).data);
+  /** `onMessage`: any message shows the worker that sent it is not stuck. */
+  constructor(
+    private readonly isLearnerFile: (file: string) => boolean,
+    onMessage: () => void = () => {},
+  ) {
+    this.#channel.onmessage = (event) => {
+      onMessage();
+      this.#take((event as unknown as { data: FaultMessage }).data);
+    };
   }
 
   #take(message: FaultMessage): void {

@@ -101,7 +101,9 @@ export class CheckSession {
     const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
     const total = emptyRun();
     this.#logs.clear();
-    const faults = new FaultLog(this.#isLearnerFile);
+    const faults = new FaultLog(this.#isLearnerFile, () => {
+      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
+    });
     let pending = testFiles;
     try {
       // Each round either finishes every file or stops at least one stuck file,
@@ -109,7 +111,9 @@ export class CheckSession {
       while (pending.length > 0) {
         const vitest = await this.#open();
         for (const file of files) vitest.invalidateFile(file);
-        this.#lastProgress = performance.now();
+        // Starting workers and loading the first files gets two more stall
+        // periods: on a loaded machine it alone can take seconds.
+        this.#lastProgress = performance.now() + 2 * STALL_MS;
         const run = vitest
           .runTestFiles(pending)
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
@@ -169,7 +173,7 @@ export class CheckSession {
     if (this.#vitest) return this.#vitest;
     const { workbook, targetDir } = this.options;
     const progress = (): void => {
-      this.#lastProgress = performance.now();
+      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
     };
     const collector: Reporter = {
       onUserConsoleLog: (log) => {

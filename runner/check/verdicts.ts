@@ -98,12 +98,15 @@ export function verdictsOf(
     };
     const error = result.state === 'failed' ? result.errors[0] : undefined;
     const escaped = byTest.get(test.name);
+    const escapedText = escaped && explainUnhandled(escaped, learnerDir, workbook.root, { startedHere: true });
     if (error) {
       verdict.message = explain(error);
       verdict.where = whereInside(error, learnerDir, workbook.root);
-    } else if (escaped) {
+      // What escaped usually explains the failure ("never called back" because it threw).
+      if (escapedText) verdict.message += `\n${escapedText.join('\n')}`;
+    } else if (escapedText) {
       verdict.status = 'fail';
-      verdict.message = explainUnhandled(escaped, learnerDir, workbook.root, { startedHere: true }).join('\n');
+      verdict.message = escapedText.join('\n');
     }
     if (escaped) byTest.delete(test.name);
     tests.push(verdict);

@@ -64,7 +64,7 @@ export function runCli(
     root,
     env = {},
     cwd,
-    timeout = 45_000,
+    timeout = 90_000,
   }: { root?: string; env?: Record<string, string>; cwd?: string; timeout?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
