@@ -15,6 +15,9 @@ register();
 const { main } = await import('../runner/cli.ts');
 const code = await main(process.argv.slice(2));
 // Exit now rather than wait for the event loop to drain: a learner's program
-// may have left a socket or timer open in this process. (Output to a pipe or
-// a file is written synchronously on Linux and macOS, so nothing is lost.)
+// may have left a socket or timer open in this process. But first let
+// standard output and error flush: a write to a pipe can still be pending
+// (a results.json of 700 KB was cut at 64 KiB without this).
+const flushed = (stream) => new Promise((resolve) => stream.write('', () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(code);

@@ -60,8 +60,13 @@ export function findRoot(from: string): string | undefined {
   }
 }
 
-/** The workbook this runner is part of (vitest.config.ts tests its lessons and solutions). */
-export const installedRoot = findRoot(dirname(fileURLToPath(import.meta.url)))!;
+/**
+ * The workbook this runner is part of (vitest.config.ts tests its lessons and
+ * solutions); the runner's parent folder when that has no lessons/ (a
+ * grading copy whose workbook lives elsewhere, named by WORKBOOK_ROOT).
+ */
+const runnerDir = dirname(fileURLToPath(import.meta.url));
+export const installedRoot = findRoot(runnerDir) ?? dirname(runnerDir);
 
 /**
  * Finds the workbook that holds `cwd` (WORKBOOK_ROOT overrides) and reads
