@@ -118,6 +118,7 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
   process.off('SIGINT', onSignal);
   watcher?.close();
   input.close();
+  session.abort(); // quitting does not wait for a stuck run
   await running;
   await session.close();
   return code;
