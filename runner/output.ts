@@ -34,6 +34,15 @@ export function say(...lines: string[]): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/**
+ * Writes lines to stdout and resolves once they are handed to the system:
+ * the CLI exits right after, and a pipe that is full (a large results.json
+ * read by another program) would otherwise lose the rest.
+ */
+export function sayAll(...lines: string[]): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(lines.join('\n') + '\n', () => resolve()));
+}
+
 /** Indents every line of `text`. */
 export function indent(text: string, by = '    '): string {
   return text

@@ -33,6 +33,8 @@ export class CheckSession {
   #vitest: Vitest | undefined;
   readonly #logs = new Map<string, string[]>();
   #lastProgress = 0;
+  #abort: (() => void) | undefined;
+  #aborted = false;
   readonly #analyzer: Analyzer | undefined;
 
   constructor(private readonly options: SessionOptions) {
@@ -87,6 +89,12 @@ export class CheckSession {
     return { results, analysis };
   }
 
+  /** Stops a run under way (a stuck one, say) at once, and any later one: their files count as not run. */
+  abort(): void {
+    this.#aborted = true;
+    this.#abort?.();
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.#closeVitest(), this.#analyzer?.close()]);
   }
@@ -119,7 +127,12 @@ export class CheckSession {
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
         const stalled = this.#watchStall();
         const died = nextDeath();
-        const result = await Promise.race([run, stalled.promise, died.promise]).finally(() => {
+        const aborted = new Promise<'aborted'>((resolve) => {
+          this.#abort = () => resolve('aborted');
+          if (this.#aborted) resolve('aborted'); // abort() came while the run was starting
+        });
+        const result = await Promise.race([run, stalled.promise, died.promise, aborted]).finally(() => {
+          this.#abort = undefined;
           stalled.cancel();
           died.cancel();
         });
@@ -135,6 +148,10 @@ export class CheckSession {
         const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
         const unfinished = pending.filter((f) => !finished.some((m) => m.moduleId === f));
         let stuck: string[];
+        if (result === 'aborted') {
+          await this.#closeVitest({ force: true });
+          break;
+        }
         if (result === 'stalled') {
           stuck = started.length > 0 ? started : unfinished;
           const loops = await findLoops(this.#isLearnerFile);

@@ -5,7 +5,7 @@ import { toResultsJson } from '../check/results-json.ts';
 import { CheckSession } from '../check/session.ts';
 import type { ExerciseResult } from '../check/verdict.ts';
 import { CLIError } from '../errors.ts';
-import { say, style } from '../output.ts';
+import { say, sayAll, style } from '../output.ts';
 import { currentExercise, readState, updateState } from '../state.ts';
 import { resolveTargetDir } from '../target.ts';
 import { type Exercise, type Workbook, findExercises, loadWorkbook } from '../workbook.ts';
@@ -49,7 +49,7 @@ export default defineCommand({
     });
     const json = toResultsJson(results);
     if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(json, null, 2) + '\n');
-    if (values.json || (grading && values.out === undefined)) say(JSON.stringify(json, null, 2));
+    if (values.json || (grading && values.out === undefined)) await sayAll(JSON.stringify(json, null, 2));
     else {
       reportResults(results);
       if (json.status === 'pass' && !target) sayWhatNext(workbook);

@@ -74,7 +74,8 @@ export async function watchWorkbook(workbook: Workbook, { manual }: { manual: bo
     process.stdout.off('resize', onResize);
     process.off('SIGINT', onSignal);
     await watcher?.close();
-    // A check may be stuck in a learner's endless loop: do not wait for it.
+    // A check may be stuck in a learner's endless loop: abort it, and do not wait for it.
+    session.abort();
     // The CLI exits right after this, which ends any worker still running.
     await Promise.race([session.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
   }
