@@ -202,7 +202,7 @@ async function gradeOne(
       } else if (plan.hidden) {
         addHiddenTests(plan, copy);
         const secret = await runCheck(plan, copy, 'hidden', ['--json']);
-        hiddenJson = parseJson(normalize(secret.stdout, copy));
+        hiddenJson = onlyHiddenExercises(parseJson(normalize(secret.stdout, copy)), plan);
         if (secret.end !== 'exited') end = secret.end;
         else if (!hiddenJson) {
           end = 'crashed';
@@ -273,4 +273,20 @@ function lstatOr(path: string) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The hidden run checks whole lessons, so an exercise without a hidden test
+ * file is listed too (as an error: its test file is missing there). Only the
+ * exercises that have hidden tests count.
+ */
+function onlyHiddenExercises(json: ResultsJson | undefined, plan: SandboxPlan): ResultsJson | undefined {
+  if (!json || !plan.hidden) return json;
+  const ids = new Set(
+    plan.lessons.flatMap((lesson) => {
+      const files = new Set(plan.hidden!.files.get(lesson.slug) ?? []);
+      return lesson.exercises.filter((e) => files.has(e.test)).map((e) => e.id);
+    }),
+  );
+  return { ...json, tests: json.tests.filter((t) => ids.has(t.name.split(' > ')[0]!)) };
 }
