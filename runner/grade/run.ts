@@ -6,7 +6,6 @@ import { lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path';
 import type { ResultsJson } from '../check/results-json.ts';
 import { CLIError } from '../errors.ts';
-import { parseLessonJson } from '../lesson-json.ts';
 import { projectRoot } from '../target.ts';
 import { type Lesson, type Workbook, findExercises } from '../workbook.ts';
 import { ArchiveError, isArchive, unpack } from './archive.ts';
