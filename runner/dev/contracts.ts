@@ -60,14 +60,19 @@ export function checkContracts(workbook: Workbook): Problem[] {
     }
 
     // A file given complete (not an exercise, not a test) lives once, in
-    // lessons/; solutions import it from there (docs/AUTHORING.md, "Given files").
+    // lessons/. Its counterpart in solutions/ only re-exports it, so the two
+    // trees mirror each other file for file and no copy has to be kept in
+    // step (docs/AUTHORING.md, "Given files").
     const exerciseFiles = new Set(lesson.exercises.map((e) => e.file));
     for (const file of readdirSync(lesson.dir)) {
       if (!file.endsWith('.ts') || file.endsWith('.test.ts') || exerciseFiles.has(file)) continue;
-      if (existsSync(join(solutionDir, file))) {
+      const reExport = `export * from '../../lessons/${lesson.slug}/${file}';`;
+      const counterpart = join(solutionDir, file);
+      const text = existsSync(counterpart) ? readFileSync(counterpart, 'utf8') : undefined;
+      if (text === undefined || !text.split('\n').some((line) => line.trim() === reExport)) {
         report(
           `solutions/${lesson.slug}/${file}`,
-          `is a copy of the given file ${at(file)}: delete it, and import '../../lessons/${lesson.slug}/${file}' instead`,
+          `must re-export the given file ${at(file)}, with the line ${reExport}`,
         );
       }
     }

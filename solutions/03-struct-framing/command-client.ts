@@ -12,7 +12,7 @@ import {
   RemoteCommandError,
   type CommandResult,
   type ExitStatus,
-} from '../../lessons/03-struct-framing/command-protocol.ts';
+} from './command-protocol.ts';
 import { FrameDecoder, encodeFrame } from './frame-codec.ts';
 
 export interface CommandClientOptions {

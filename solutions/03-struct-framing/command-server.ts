@@ -6,13 +6,7 @@
 // frames carry the output, and one EXIT frame carries the exit status.
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  FrameType,
-  MAX_COMMAND_FRAME,
-  MAX_ID_BYTES,
-  MAX_OUTPUT_CHUNK,
-  type ExitStatus,
-} from '../../lessons/03-struct-framing/command-protocol.ts';
+import { FrameType, MAX_COMMAND_FRAME, MAX_ID_BYTES, MAX_OUTPUT_CHUNK, type ExitStatus } from './command-protocol.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './frame-codec.ts';
 
 export interface CommandServerOptions {

@@ -8,7 +8,7 @@
 // fsync the file, give it its name, fsync the folder.
 import { link, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { TransferError } from '../../lessons/04-file-transfer/protocol.ts';
+import { TransferError } from './protocol.ts';
 
 /**
  * Gives the complete, checked file at `tempPath` the name `finalPath` (in

@@ -10,7 +10,7 @@
 import { type Hash, createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { TransferError } from '../../lessons/04-file-transfer/protocol.ts';
+import { TransferError } from './protocol.ts';
 
 /** What copyBody copied: how many bytes, and the hash of everything hashed. */
 export interface BodyResult {

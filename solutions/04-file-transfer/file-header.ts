@@ -4,12 +4,7 @@
 // or is not JSON at all. Every field decides something later (how many
 // bytes to read, what to compare the hash with), so the receiver checks
 // each one before it uses any, and builds its own object from them.
-import {
-  type Header,
-  MAX_HEADER_BYTES,
-  TransferError,
-  duplicateMember,
-} from '../../lessons/04-file-transfer/protocol.ts';
+import { type Header, MAX_HEADER_BYTES, TransferError, duplicateMember } from './protocol.ts';
 
 /**
  * Parses a header frame's payload: UTF-8 JSON, an object with

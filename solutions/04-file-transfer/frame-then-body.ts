@@ -7,7 +7,7 @@
 // takes exactly one frame and puts every byte after it back in the stream,
 // so the next reader (the body copier) starts at the body's first byte.
 import type { Readable } from 'node:stream';
-import { FrameError, takeFrame } from '../../lessons/04-file-transfer/frame.ts';
+import { FrameError, takeFrame } from './frame.ts';
 
 /**
  * Reads exactly one frame (`u32be length | payload`) from `stream` and

@@ -24,7 +24,7 @@ import {
   endWithVerdict,
   verdictFor,
   watchIdle,
-} from '../../lessons/04-file-transfer/protocol.ts';
+} from './protocol.ts';
 import { safeTarget } from './safe-name.ts';
 
 /**

@@ -28,7 +28,7 @@ import {
   parseVerdict,
   verdictFor,
   watchIdle,
-} from '../../lessons/04-file-transfer/protocol.ts';
+} from './protocol.ts';
 import type { ReceiverOptions } from './receiver.ts';
 import { safeTarget } from './safe-name.ts';
 import { CHUNK_BYTES, hashFile } from './send-file.ts';

@@ -6,7 +6,7 @@
 // of your files gets replaced (CWE-22, path traversal). Here you decide
 // where a file may go: straight inside the receiver's folder, nowhere else.
 import { isAbsolute, relative, resolve } from 'node:path';
-import { MAX_NAME_BYTES, TransferError } from '../../lessons/04-file-transfer/protocol.ts';
+import { MAX_NAME_BYTES, TransferError } from './protocol.ts';
 
 /**
  * Checks that `name` is a single, ordinary file name and returns the

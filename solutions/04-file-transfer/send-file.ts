@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readFrame } from './frame-then-body.ts';
-import { MAX_VERDICT_BYTES, type Verdict, jsonFrame, parseVerdict } from '../../lessons/04-file-transfer/protocol.ts';
+import { MAX_VERDICT_BYTES, type Verdict, jsonFrame, parseVerdict } from './protocol.ts';
 
 /** How much of the file is read at a time (README, "Buffer sizes", says why). */
 export const CHUNK_BYTES = 256 * 1024;

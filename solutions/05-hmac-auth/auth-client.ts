@@ -6,8 +6,8 @@
 // own, and the server must answer with a proof only the key can make.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { FrameError, encodeFrame } from '../../lessons/05-hmac-auth/frame.ts';
-import { FrameReader } from '../../lessons/05-hmac-auth/frame-reader.ts';
+import { FrameError, encodeFrame } from './frame.ts';
+import { FrameReader } from './frame-reader.ts';
 import { macEquals } from './hmac.ts';
 import { clientProof, serverProof } from './proofs.ts';
 import {
@@ -19,7 +19,7 @@ import {
   NONCE_BYTES,
   helloMessage,
   macMessage,
-} from '../../lessons/05-hmac-auth/protocol.ts';
+} from './protocol.ts';
 
 export interface AuthClientOptions {
   keyId: string;

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { FrameError, encodeFrame } from '../../lessons/05-hmac-auth/frame.ts';
-import { FrameReader } from '../../lessons/05-hmac-auth/frame-reader.ts';
+import { FrameError, encodeFrame } from './frame.ts';
+import { FrameReader } from './frame-reader.ts';
 import { macEquals } from './hmac.ts';
 import { clientProof, serverProof } from './proofs.ts';
 import {
@@ -26,7 +26,7 @@ import {
   macMessage,
   parseHello,
   refusedMessage,
-} from '../../lessons/05-hmac-auth/protocol.ts';
+} from './protocol.ts';
 
 export interface AuthServerOptions {
   /** Key id -> key (32 random bytes). Several ids at once let you rotate keys. */

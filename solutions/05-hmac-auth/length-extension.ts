@@ -6,7 +6,7 @@
 // digest is the hash's state after the secret, the message and the
 // padding: start from that state, hash a suffix, and you have a valid
 // signature for a longer message the owner never signed.
-import { Sha256, sha256Padding, stateFromDigest } from '../../lessons/05-hmac-auth/sha256.ts';
+import { Sha256, sha256Padding, stateFromDigest } from './sha256.ts';
 
 /**
  * Given `mac = sha256(secret || message)` and the secret's length, returns

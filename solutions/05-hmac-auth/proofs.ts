@@ -6,7 +6,7 @@
 // answer and play it again later (a replay). A proof that names who made
 // it and covers every byte both sides said so far can do neither.
 import { hmacSha256 } from './hmac.ts';
-import { CLIENT_LABEL, SERVER_LABEL } from '../../lessons/05-hmac-auth/protocol.ts';
+import { CLIENT_LABEL, SERVER_LABEL } from './protocol.ts';
 
 /** The client's proof: HMAC-SHA-256(key, "l05 client proof" | hello | challenge). */
 export function clientProof(key: Uint8Array, hello: Uint8Array, challenge: Uint8Array): Buffer {

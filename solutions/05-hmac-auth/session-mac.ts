@@ -7,7 +7,7 @@
 // frame, over a sequence number that both sides count, catches all four.
 import { hkdfSync } from 'node:crypto';
 import { hmacSha256, macEquals } from './hmac.ts';
-import { MAC_BYTES } from '../../lessons/05-hmac-auth/protocol.ts';
+import { MAC_BYTES } from './protocol.ts';
 
 /** The type byte of a sealed frame. */
 export const SealedType = { DATA: 0x10, END: 0x11 } as const;

@@ -6,15 +6,7 @@
 // and runs a little code for each. Each connection is its own small loop
 // of "read a line, send the reply", and none of them waits for another.
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  LineTooLongError,
-  MAX_LINE_BYTES,
-  Refusal,
-  readLines,
-  refuse,
-  send,
-  shout,
-} from '../../lessons/06-concurrent-servers/shout-protocol.ts';
+import { LineTooLongError, MAX_LINE_BYTES, Refusal, readLines, refuse, send, shout } from './shout-protocol.ts';
 
 export interface ShoutServerOptions {
   /** The longest request line, newline not counted. Default 1,024 (MAX_LINE_BYTES). */

@@ -6,13 +6,7 @@
 // graceful shutdown stops taking new clients, lets the requests already
 // running finish, and only then, or at a deadline, closes what is left.
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  LineTooLongError,
-  Refusal,
-  readLines,
-  refuse,
-  send,
-} from '../../lessons/06-concurrent-servers/shout-protocol.ts';
+import { LineTooLongError, Refusal, readLines, refuse, send } from './shout-protocol.ts';
 
 /** Computes the reply line to one request line (given without its newline). */
 export type LineHandler = (line: Buffer) => Promise<Buffer | string>;

@@ -6,15 +6,7 @@
 // ends. Each one alone can take the server down. Every resource a client
 // can make you hold gets a limit: connections, time, and bytes.
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  LineTooLongError,
-  MAX_LINE_BYTES,
-  Refusal,
-  readLines,
-  refuse,
-  send,
-  shout,
-} from '../../lessons/06-concurrent-servers/shout-protocol.ts';
+import { LineTooLongError, MAX_LINE_BYTES, Refusal, readLines, refuse, send, shout } from './shout-protocol.ts';
 
 export interface GuardedServerOptions {
   /** Clients served at once; the next one gets "ERR full". Default 1,000. */

@@ -20,7 +20,7 @@ import {
   refuse,
   send,
   shout,
-} from '../../lessons/06-concurrent-servers/shout-protocol.ts';
+} from './shout-protocol.ts';
 
 const pbkdf2Async = promisify(pbkdf2);
 

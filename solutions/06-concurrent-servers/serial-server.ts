@@ -6,14 +6,7 @@
 // server on purpose, so that you can see what the real limit was: not TCP,
 // but a loop that serves one client before it looks at the next.
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  LineTooLongError,
-  Refusal,
-  readLines,
-  refuse,
-  send,
-  shout,
-} from '../../lessons/06-concurrent-servers/shout-protocol.ts';
+import { LineTooLongError, Refusal, readLines, refuse, send, shout } from './shout-protocol.ts';
 
 /**
  * Creates (but does not start) a shout server that serves one client at a

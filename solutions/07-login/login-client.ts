@@ -6,8 +6,8 @@
 // login frame, reads one reply frame, and shows what the reply says: the
 // attempts left before a wait, or how long to wait.
 import type { Duplex } from 'node:stream';
-import { FrameDecoder } from '../../lessons/07-login/frame.ts';
-import { MAX_REPLY_BYTES, type Reply, encodeMessage } from '../../lessons/07-login/protocol.ts';
+import { FrameDecoder } from './frame.ts';
+import { MAX_REPLY_BYTES, type Reply, encodeMessage } from './protocol.ts';
 
 /** Sends a login request on `socket` and resolves with the server's reply. Rejects if none comes within `timeoutMs`. */
 export function login(socket: Duplex, user: string, password: string, timeoutMs = 15_000): Promise<Reply> {

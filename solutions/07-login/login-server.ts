@@ -9,8 +9,8 @@
 // Wire format is enforced here.
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, createServer } from 'node:net';
-import { FrameDecoder } from '../../lessons/07-login/frame.ts';
-import { MAX_REQUEST_BYTES, type Reply, type Request, encodeMessage } from '../../lessons/07-login/protocol.ts';
+import { FrameDecoder } from './frame.ts';
+import { MAX_REQUEST_BYTES, type Reply, type Request, encodeMessage } from './protocol.ts';
 import { DEFAULT_PARAMS, type ScryptParams, hashPassword, parseRecord, verifyPassword } from './password.ts';
 import { registerUser } from './register.ts';
 import { SessionStore } from './session.ts';

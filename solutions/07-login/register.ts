@@ -4,7 +4,7 @@
 // and a few such requests keep the server busy. Or a name like "Alice"
 // next to "alice" fools the people reading it. So every input is checked
 // against exact limits first, and refused before any hashing.
-import type { RegisterRefusal } from '../../lessons/07-login/protocol.ts';
+import type { RegisterRefusal } from './protocol.ts';
 import { passwordBytes } from './password.ts';
 import type { UserStore } from './user-store.ts';
 

@@ -31,7 +31,7 @@ describe('unpack', () => {
 
   it.each([
     ['zip ../ entry', () => file('a.zip', makeZip([{ name: '../evil.ts', data: small }])), /escapes its folder/],
-    ['zip absolute entry', () => file('b.zip', makeZip([{ name: '/tmp/evil.ts', data: small }])), /escapes/],
+    ['zip absolute entry', () => file('b.zip', makeZip([{ name: '/evil.ts', data: small }])), /escapes/],
     ['zip nested ../', () => file('c.zip', makeZip([{ name: 'a/../../evil.ts', data: small }])), /escapes/],
     ['zip link', () => file('d.zip', makeZip([{ name: 'l', data: Buffer.from('/etc'), mode: 0o120777 }])), /link/],
     ['tar ../ entry', () => file('e.tar.gz', makeTarGz([{ name: '../evil.ts', data: small }])), /escapes/],

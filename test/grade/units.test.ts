@@ -74,7 +74,7 @@ describe('scoring', () => {
   });
 
   it('makes a child’s output independent of the sandbox path and of ephemeral ports', () => {
-    const copy = '/tmp/workbook-grade-x/sub-abc';
+    const copy = join(tmpdir(), 'workbook-grade-x', 'sub-abc');
     expect(normalize(`at ${copy}/submission/01-tiny/adder.ts:3:4 via 127.0.0.1:45123 in ${copy}`, copy)).toBe(
       'at lessons/01-tiny/adder.ts:3:4 via 127.0.0.1:<port> in .',
     );

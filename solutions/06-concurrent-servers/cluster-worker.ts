@@ -1,0 +1,2 @@
+// Given complete in lessons/06-concurrent-servers/cluster-worker.ts: the solutions use that one file, so no copy drifts.
+export * from '../../lessons/06-concurrent-servers/cluster-worker.ts';
