@@ -39,3 +39,4 @@ export {
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';
 export { resetClient } from './reset.ts';
 export { ScriptedPeer } from './scripted.ts';
+export { requestServer } from './servers.ts';
