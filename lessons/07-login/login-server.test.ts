@@ -15,7 +15,7 @@ import {
 import { encodeFrame } from './frame.ts';
 import { createLoginServer, type LoginServerOptions } from './login-server.ts';
 import { type ScryptParams, hashPassword } from './password.ts';
-import { type Reply, type Request, encodeMessage } from './protocol.ts';
+import { REGISTRATION_LIMITS, type Reply, type Request, encodeMessage } from './protocol.ts';
 import { AttemptLimiter } from './throttle.ts';
 import { UserStore } from './user-store.ts';
 
@@ -68,7 +68,69 @@ function countScrypt(): { count: () => number } {
   return { count: () => spy.mock.calls.length };
 }
 
-afterEach(() => {
+/** Held scrypt calls of the running test, released after it so no work is left hanging. */
+const holds: Array<{ release: () => Promise<void> }> = [];
+
+/**
+ * From now on, every scrypt call waits until `release()`: the test sees how
+ * many hashes the server started, with none of them finished yet. `until`
+ * waits for a condition, re-checked at each scrypt call and at each `bump()`.
+ */
+function holdScrypt(): {
+  count: () => number;
+  release: () => Promise<void>;
+  bump: () => void;
+  until: (condition: () => boolean, message: () => string) => Promise<void>;
+} {
+  const real = crypto.scrypt as (...args: unknown[]) => void;
+  const held: Array<(ran?: () => void) => void> = [];
+  const waiters = new Set<() => void>();
+  let released = false;
+  const bump = (): void => {
+    for (const check of [...waiters]) check();
+  };
+  const spy = vi.spyOn(crypto, 'scrypt').mockImplementation(((...args: unknown[]) => {
+    // Calls the real scrypt, then the server's callback, then `ran`.
+    const run = (ran?: () => void): void => {
+      const callback = args.at(-1) as (...result: unknown[]) => void;
+      real(...args.slice(0, -1), (...result: unknown[]) => {
+        callback(...result);
+        ran?.();
+      });
+    };
+    if (released) run();
+    else held.push(run);
+    bump();
+  }) as typeof crypto.scrypt);
+  syncBuiltinESMExports();
+  const hold = {
+    count: () => spy.mock.calls.length,
+    /** Lets every held call run; resolves once their callbacks have been called. */
+    release: async () => {
+      released = true;
+      await Promise.all(held.splice(0).map((run) => new Promise<void>((resolve) => run(resolve))));
+    },
+    bump,
+    until: (condition: () => boolean, message: () => string) =>
+      withDeadline(
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (!condition()) return;
+            waiters.delete(check);
+            resolve();
+          };
+          waiters.add(check);
+          check();
+        }),
+        { ms: 10_000, message },
+      ),
+  };
+  holds.push(hold);
+  return hold;
+}
+
+afterEach(async () => {
+  await Promise.all(holds.splice(0).map((hold) => hold.release()));
   vi.restoreAllMocks();
   syncBuiltinESMExports();
 });
@@ -338,6 +400,193 @@ describe('Task 7: the login server: one reply for every failure', () => {
     );
     const extra = await kit.connect(port);
     expectBytes(await readUntilEnd(extra, { ms: 5_000 }), encodeFrame('{"ok":false,"error":"busy"}'), 'the 51st peer');
+  });
+
+  it('charges registrations to the address before any hashing: of twenty at once, three are hashed, and a login still gets through', async () => {
+    const { port } = await startServer({}, { alice: 'correct horse' });
+    await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' }); // the dummy record is ready
+    const scrypt = holdScrypt();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => kit.connect(port)));
+    const replies: string[] = [];
+    const registrations = clients.map((client, i) =>
+      ask(client, { op: 'register', user: `flood${i}`, password: 'long enough' }, 20_000).then((reply) => {
+        replies.push(reply);
+        scrypt.bump();
+        return reply;
+      }),
+    );
+    const settled = Promise.allSettled(registrations); // so a failure here leaves no unhandled rejection
+    // Every registration is now either answered or hashing (none finishes until release()).
+    await scrypt.until(
+      () => replies.length + scrypt.count() >= 20,
+      () => `of twenty registrations, ${replies.length} were answered and ${scrypt.count()} hashing`,
+    );
+    expect(
+      scrypt.count(),
+      'scrypt runs for twenty registrations at once from one address: three may start, the rest must wait (try-later) before any hashing',
+    ).toBe(3);
+    for (const reply of replies) {
+      expect(reply, 'the reply to a registration past the third at once').toMatch(
+        /^\{"ok":false,"error":"try-later","retryAfterMs":\d+\}$/,
+      );
+    }
+    // A real user logs in meanwhile: one address's registrations must leave a hash for it.
+    const login = askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' }, 20_000);
+    login.catch(() => {}); // awaited below; a failure before that must not go unhandled
+    await scrypt.until(
+      () => scrypt.count() === 4,
+      () => `a login while three registrations hash: ${scrypt.count() - 3} scrypt runs started for it`,
+    );
+    await scrypt.release();
+    expect((await login).ok, 'the login while one address floods registrations').toBe(true);
+    const answers = (await settled).map((r) => r.status === 'fulfilled' && r.value === '{"ok":true}');
+    expect(answers.filter(Boolean).length, 'registrations that succeeded').toBe(3);
+  });
+
+  it('throttles registrations per address across new connections: 3 at once, then 1 s, 2 s, ... up to 10 minutes', async () => {
+    const clock = manualClock();
+    const registrationLimiter = new AttemptLimiter({ ...REGISTRATION_LIMITS, now: clock.now });
+    const { port } = await startServer({ registrationLimiter });
+    const scrypt = countScrypt();
+    const register = async (user: string): Promise<string> =>
+      JSON.stringify(await askOnce(port, { op: 'register', user, password: 'long enough' }));
+    expect(await register('user1'), 'the 1st registration').toBe('{"ok":true}');
+    expect(await register('user1'), "the 2nd: 'taken' counts too").toBe('{"ok":false,"error":"taken"}');
+    expect(await register('user2'), 'the 3rd').toBe('{"ok":true}');
+    const wait = '{"ok":false,"error":"try-later","retryAfterMs":1000}';
+    expect(await register('user3'), 'the 4th, on a 4th connection').toBe(wait);
+    expect(await register('user3'), 'the 5th, during the wait: a refusal is not charged').toBe(wait);
+    expect(
+      JSON.stringify(await askOnce(port, { op: 'register', user: 'Bad', password: 'long enough' })),
+      'bad input during the wait: checked first, for free',
+    ).toBe('{"ok":false,"error":"bad-username"}');
+    expect(scrypt.count(), 'scrypt runs for those seven registrations').toBe(2);
+    const waits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const refused = JSON.parse(await register(`late${i}`)) as { retryAfterMs: number };
+      waits.push(refused.retryAfterMs);
+      clock.advance(refused.retryAfterMs);
+      expect(await register(`late${i}`), `late${i} once the wait of ${refused.retryAfterMs} ms is over`).toBe(
+        '{"ok":true}',
+      );
+    }
+    expect(waits, 'the waits after registrations 3, 4, 5, ...').toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000, 600_000,
+    ]);
+    expect(
+      (await askOnce(port, { op: 'login', user: 'user1', password: 'long enough' })).ok,
+      'a login meanwhile: registrations have their own count',
+    ).toBe(true);
+  });
+
+  it('answers busy past maxHashesInFlight hashes, logins and registrations together, keeps the connection, and charges nothing', async () => {
+    const { port } = await startServer({ maxHashesInFlight: 2 }, { alice: 'correct horse' });
+    await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' }); // the dummy record is ready
+    const scrypt = holdScrypt();
+    const registering = askOnce(port, { op: 'register', user: 'bob', password: 'long enough' }, 20_000);
+    const loggingIn = askOnce(port, { op: 'login', user: 'alice', password: 'wrong horse' }, 20_000);
+    const both = Promise.allSettled([registering, loggingIn]); // so a failure here leaves no unhandled rejection
+    await scrypt.until(
+      () => scrypt.count() === 2,
+      () => `a registration and a login at once: ${scrypt.count()} of them started a hash`,
+    );
+    const client = await kit.connect(port);
+    const busy = '{"ok":false,"error":"busy"}';
+    expect(await ask(client, { op: 'login', user: 'alice', password: 'wrong horse' }), 'a 3rd hash: a login').toBe(
+      busy,
+    );
+    expect(await ask(client, { op: 'register', user: 'carol', password: 'long enough' }), 'a registration').toBe(busy);
+    expect(scrypt.count(), 'scrypt runs: at most maxHashesInFlight (2) at once').toBe(2);
+    await scrypt.release();
+    const [registered, failed] = await both;
+    expect(registered.status === 'fulfilled' && registered.value, 'the registration that hashed').toEqual({ ok: true });
+    expect(failed.status === 'fulfilled' && failed.value, 'the login that hashed').toMatchObject({ attemptsLeft: 2 });
+    // Neither busy reply was charged: one login failure so far, one registration.
+    expect(
+      await ask(client, { op: 'login', user: 'alice', password: 'wrong horse' }),
+      'a wrong login on the same connection, now that there is room',
+    ).toBe('{"ok":false,"error":"login-failed","attemptsLeft":1,"retryAfterMs":0}');
+    for (const user of ['carol', 'dave']) {
+      expect(await ask(client, { op: 'register', user, password: 'long enough' }), `registering ${user}`).toBe(
+        '{"ok":true}',
+      );
+    }
+  });
+
+  it('lets exactly 4 of ten logins at once start a hash (the default), and answers the other six busy', async () => {
+    const { port } = await startServer(
+      { limiter: new AttemptLimiter({ freeFailures: 1e9 }) },
+      { alice: 'correct horse' },
+    );
+    await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' }); // the dummy record is ready
+    const scrypt = holdScrypt();
+    const clients = await Promise.all(Array.from({ length: 10 }, () => kit.connect(port)));
+    const replies: string[] = [];
+    const logins = clients.map((client) =>
+      ask(client, { op: 'login', user: 'alice', password: 'wrong horse' }, 20_000).then((reply) => {
+        replies.push(reply);
+        scrypt.bump();
+        return reply;
+      }),
+    );
+    const settled = Promise.allSettled(logins); // so a failure here leaves no unhandled rejection
+    await scrypt.until(
+      () => replies.length + scrypt.count() >= 10,
+      () => `of ten logins at once, ${replies.length} were answered and ${scrypt.count()} hashing`,
+    );
+    expect(scrypt.count(), 'hashes started by ten logins at once').toBe(4);
+    expect(replies, 'the replies to the six that found no room').toEqual(Array(6).fill('{"ok":false,"error":"busy"}'));
+    await scrypt.release();
+    const checked = (await settled).filter((r) => r.status === 'fulfilled' && r.value.includes('login-failed'));
+    expect(checked.length, 'logins whose password was checked').toBe(4);
+  });
+
+  it('counts a hash until it ends, even when its client resets, then frees its place', async () => {
+    const { port } = await startServer({ maxHashesInFlight: 1 }, { alice: 'correct horse' });
+    await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' }); // the dummy record is ready
+    const scrypt = holdScrypt();
+    const leaver = await kit.connect(port);
+    leaver.on('error', () => {});
+    leaver.write(encodeMessage({ op: 'login', user: 'alice', password: 'correct horse' }));
+    await scrypt.until(
+      () => scrypt.count() === 1,
+      () => 'a login never started its hash',
+    );
+    leaver.resetAndDestroy();
+    expect(
+      JSON.stringify(await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' })),
+      "a login while the reset client's hash still runs on its thread",
+    ).toBe('{"ok":false,"error":"busy"}');
+    await scrypt.release();
+    // One turn of the event loop: the server's code after the hash (all promise steps) has run by then.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(
+      (await askOnce(port, { op: 'login', user: 'alice', password: 'correct horse' })).ok,
+      'a login once that hash has ended',
+    ).toBe(true);
+  });
+
+  it('frees the place of a hash that fails, and drops only that connection', async () => {
+    const { port } = await startServer({ maxHashesInFlight: 1 });
+    await askOnce(port, { op: 'whoami', token: 'x' });
+    const real = crypto.scrypt;
+    vi.spyOn(crypto, 'scrypt').mockImplementationOnce(((...args: unknown[]) => {
+      const callback = args.at(-1) as (error: Error) => void;
+      process.nextTick(callback, new Error('a simulated failure of scrypt'));
+    }) as typeof real);
+    syncBuiltinESMExports();
+    const failing = await kit.connect(port);
+    failing.on('error', () => {});
+    failing.write(encodeMessage({ op: 'register', user: 'bob', password: 'long enough' }));
+    const bytes = await readUntilEnd(failing, {
+      ms: 5_000,
+      message: 'your server kept a connection whose hash failed',
+    });
+    expect(bytes.length, 'bytes sent to the client whose hash failed').toBe(0);
+    expect(
+      JSON.stringify(await askOnce(port, { op: 'register', user: 'carol', password: 'long enough' })),
+      'the next registration: its place was freed',
+    ).toBe('{"ok":true}');
   });
 
   it('lets exactly one of two registrations racing for one name win', async () => {

@@ -6,12 +6,20 @@
 // clock tells the same story. So both failures get one reply, byte for
 // byte, after the same work: an unknown name is checked against a dummy
 // record. Each request is one frame (lesson 03), and every limit of the
-// Wire format is enforced here.
+// Wire format is enforced here: registrations are charged to their address
+// before any hashing, and past MAX_HASHES_IN_FLIGHT hashes the reply is busy.
 import type { Server } from 'node:net';
 import { FrameDecoder } from './frame.ts';
-import { MAX_REQUEST_BYTES, type Reply, type Request, encodeMessage } from './protocol.ts';
+import {
+  MAX_HASHES_IN_FLIGHT,
+  MAX_REQUEST_BYTES,
+  REGISTRATION_LIMITS,
+  type Reply,
+  type Request,
+  encodeMessage,
+} from './protocol.ts';
 import { DEFAULT_PARAMS, type ScryptParams, hashPassword, verifyPassword } from './password.ts';
-import { registerUser } from './register.ts';
+import { checkRegistration, registerUser } from './register.ts';
 import type { SessionStore } from './session.ts';
 import type { AttemptLimiter } from './throttle.ts';
 import { checkPassword } from './upgrade.ts';
@@ -21,7 +29,12 @@ export interface LoginServerOptions {
   store: UserStore;
   /** scrypt parameters for new records and rehashes (OWASP's by default; tests pass cheaper ones). */
   params?: ScryptParams;
+  /** Failed logins, per user name and per address (AttemptLimiter's defaults). */
   limiter?: AttemptLimiter;
+  /** Registrations, per address, charged before any hashing (REGISTRATION_LIMITS). */
+  registrationLimiter?: AttemptLimiter;
+  /** Password hashes running at once, logins and registrations together; one more gets 'busy' (4). */
+  maxHashesInFlight?: number;
   sessions?: SessionStore;
   /** A connection with no complete request for this long gets 'timeout' and is closed (10 s). */
   idleMs?: number;
@@ -37,6 +50,12 @@ export function createLoginServer(options: LoginServerOptions): Server {
   // a time (parseRequest, then register / login / whoami / logout), and
   // enforces every refusal of the Wire format (too-big, bad-request, timeout,
   // busy), each followed by FIN.
+  // TODO: keep the hashes in check. One count of hashes in flight for the
+  // whole server: at maxHashesInFlight (MAX_HASHES_IN_FLIGHT), a login or a
+  // registration gets 'busy' at once and the connection stays open. A
+  // registration with good input is charged to its address
+  // (registrationLimiter, new AttemptLimiter(REGISTRATION_LIMITS) by default)
+  // before any hashing: 'try-later' when a wait is in force.
   throw new Error('TODO: write createLoginServer (task 7 in lessons/07-login/README.md)');
 }
 

@@ -7,6 +7,25 @@ export const MAX_REQUEST_BYTES = 4096;
 /** The largest reply payload a client reads, in bytes. */
 export const MAX_REPLY_BYTES = 4096;
 
+/**
+ * Password hashes running at once, over the whole server, logins and
+ * registrations together; one more request gets 'busy'. 4 is the size of
+ * libuv's thread pool, where crypto.scrypt runs: a fifth would only wait.
+ */
+export const MAX_HASHES_IN_FLIGHT = 4;
+
+/**
+ * Registrations from one source address (options of an AttemptLimiter):
+ * 3 at once, then a wait of 1 s, doubled after each one up to 10 minutes;
+ * an address quiet for an hour starts afresh. Every registration counts.
+ */
+export const REGISTRATION_LIMITS = {
+  freeFailures: 3,
+  baseDelayMs: 1_000,
+  maxDelayMs: 600_000,
+  forgetAfterMs: 3_600_000,
+} as const;
+
 export type Request =
   | { op: 'register'; user: string; password: string }
   | { op: 'login'; user: string; password: string }

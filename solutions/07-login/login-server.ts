@@ -6,13 +6,21 @@
 // clock tells the same story. So both failures get one reply, byte for
 // byte, after the same work: an unknown name is checked against a dummy
 // record. Each request is one frame (lesson 03), and every limit of the
-// Wire format is enforced here.
+// Wire format is enforced here: registrations are charged to their address
+// before any hashing, and past MAX_HASHES_IN_FLIGHT hashes the reply is busy.
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, createServer } from 'node:net';
 import { FrameDecoder } from './frame.ts';
-import { MAX_REQUEST_BYTES, type Reply, type Request, encodeMessage } from './protocol.ts';
+import {
+  MAX_HASHES_IN_FLIGHT,
+  MAX_REQUEST_BYTES,
+  REGISTRATION_LIMITS,
+  type Reply,
+  type Request,
+  encodeMessage,
+} from './protocol.ts';
 import { DEFAULT_PARAMS, type ScryptParams, hashPassword, parseRecord, verifyPassword } from './password.ts';
-import { registerUser } from './register.ts';
+import { checkRegistration, registerUser } from './register.ts';
 import { SessionStore } from './session.ts';
 import { AttemptLimiter } from './throttle.ts';
 import { checkPassword } from './upgrade.ts';
@@ -22,7 +30,12 @@ export interface LoginServerOptions {
   store: UserStore;
   /** scrypt parameters for new records and rehashes (OWASP's by default; tests pass cheaper ones). */
   params?: ScryptParams;
+  /** Failed logins, per user name and per address (AttemptLimiter's defaults). */
   limiter?: AttemptLimiter;
+  /** Registrations, per address, charged before any hashing (REGISTRATION_LIMITS). */
+  registrationLimiter?: AttemptLimiter;
+  /** Password hashes running at once, logins and registrations together; one more gets 'busy' (4). */
+  maxHashesInFlight?: number;
   sessions?: SessionStore;
   /** A connection with no complete request for this long gets 'timeout' and is closed (10 s). */
   idleMs?: number;
@@ -34,6 +47,8 @@ export interface LoginServerOptions {
 export function createLoginServer(options: LoginServerOptions): Server {
   const { store, params = DEFAULT_PARAMS, idleMs = 10_000, maxConnections = 256 } = options;
   const limiter = options.limiter ?? new AttemptLimiter();
+  const registrations = options.registrationLimiter ?? new AttemptLimiter(REGISTRATION_LIMITS);
+  const maxHashesInFlight = options.maxHashesInFlight ?? MAX_HASHES_IN_FLIGHT;
   const sessions = options.sessions ?? new SessionStore();
   // A record nobody can match, hashed like a real one: unknown names are checked against it.
   const dummy = hashPassword(randomBytes(32).toString('base64'), params);
@@ -55,11 +70,28 @@ export function createLoginServer(options: LoginServerOptions): Server {
   }
   // #endregion same-work
 
+  // One count for the whole server: every connection shares libuv's pool.
+  let hashesInFlight = 0;
+
+  /** Runs `work` (one password check or hash) as one of the hashes in flight. */
+  async function hashing<T>(work: () => Promise<T>): Promise<T> {
+    hashesInFlight += 1;
+    try {
+      return await work();
+    } finally {
+      // Counted down when the hash ends, even if its client has left: its thread was busy until now.
+      hashesInFlight -= 1;
+    }
+  }
+
+  // The check (`hashesInFlight >= ...`, `begin`) and the count (`hashing`)
+  // run with no await between them: two requests cannot both take the last place.
   async function login(user: string, password: string, address: string): Promise<Reply> {
+    if (hashesInFlight >= maxHashesInFlight) return { ok: false, error: 'busy' }; // nothing charged
     const keys = [`user:${user}`, `ip:${address}`];
     const gate = limiter.begin(keys); // charged now, so parallel attempts count too
     if (!gate.allowed) return { ok: false, error: 'try-later', retryAfterMs: gate.retryAfterMs };
-    const outcome = await passwordMatches(user, password);
+    const outcome = await hashing(() => passwordMatches(user, password));
     if (!outcome.ok) {
       const { attemptsLeft, retryAfterMs } = limiter.status(keys);
       return { ok: false, error: 'login-failed', attemptsLeft, retryAfterMs };
@@ -71,10 +103,21 @@ export function createLoginServer(options: LoginServerOptions): Server {
     return { ok: true, token, expiresInMs: sessions.ttlMs };
   }
 
+  async function register(user: string, password: string, address: string): Promise<Reply> {
+    const checked = checkRegistration(user, password);
+    if (!checked.ok) return checked; // refused input costs nothing: no hash, no charge
+    if (hashesInFlight >= maxHashesInFlight) return { ok: false, error: 'busy' }; // nothing charged
+    // Charged before any hashing, whatever comes of it ('taken' included): each one may cost a hash.
+    const gate = registrations.begin([`ip:${address}`]);
+    if (!gate.allowed) return { ok: false, error: 'try-later', retryAfterMs: gate.retryAfterMs };
+    const hash = (pw: string): Promise<string> => hashPassword(pw, params);
+    return hashing(() => registerUser(store, hash, checked.user, checked.password));
+  }
+
   async function answer(request: Request, address: string): Promise<Reply> {
     switch (request.op) {
       case 'register':
-        return registerUser(store, (password) => hashPassword(password, params), request.user, request.password);
+        return register(request.user, request.password, address);
       case 'login':
         return login(request.user, request.password, address);
       case 'whoami': {
