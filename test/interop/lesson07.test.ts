@@ -29,14 +29,16 @@ describeWithPython('lesson 07 login protocol, with Python 3 peers', () => {
     expect(result.stderr, 'the Python client wrote to stderr').toBe('');
     expect(result.code, 'the Python client exit code').toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines.slice(0, 4)).toEqual([
-      '{"ok":true}',
-      '{"ok":false,"error":"taken"}',
+    expect(lines.slice(0, 3)).toEqual(['{"ok":true}', '{"ok":false,"error":"taken"}', '{"ok":true}']);
+    expect(lines[3], 'the 4th registration from one address').toMatch(
+      /^\{"ok":false,"error":"try-later","retryAfterMs":\d+\}$/,
+    );
+    expect(lines.slice(4, 6)).toEqual([
       '{"ok":false,"error":"login-failed","attemptsLeft":2,"retryAfterMs":0}',
       '{"ok":false,"error":"login-failed","attemptsLeft":1,"retryAfterMs":0}',
     ]);
-    expect(lines[4]).toMatch(/^\{"ok":true,"token":"[A-Za-z0-9_-]{43}","expiresInMs":3600000\}$/);
-    expect(lines.slice(5)).toEqual([
+    expect(lines[6]).toMatch(/^\{"ok":true,"token":"[A-Za-z0-9_-]{43}","expiresInMs":3600000\}$/);
+    expect(lines.slice(7)).toEqual([
       '{"ok":true,"user":"pyuser"}',
       '{"ok":true}',
       '{"ok":false,"error":"bad-token"}',
@@ -44,6 +46,7 @@ describeWithPython('lesson 07 login protocol, with Python 3 peers', () => {
       'eof',
     ]);
     expect(store.get('pyuser')?.hash, 'the stored record').toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
+    expect(store.get('pyuser3'), 'the registration that was told to wait').toBeUndefined();
   });
 
   it('the TypeScript client registers and logs in to a Python server', async () => {
@@ -52,6 +55,15 @@ describeWithPython('lesson 07 login protocol, with Python 3 peers', () => {
     const socket = await kit.connect(port);
     socket.write(encodeMessage({ op: 'register', user: 'tsuser', password: 'correct horse' }));
     expect(await readReply(socket, 10_000)).toEqual({ ok: true });
+    for (const user of ['tsuser', 'tsuser2']) {
+      socket.write(encodeMessage({ op: 'register', user, password: 'correct horse' }));
+      await readReply(socket, 10_000);
+    }
+    socket.write(encodeMessage({ op: 'register', user: 'tsuser3', password: 'correct horse' }));
+    const wait = (await readReply(socket, 10_000)) as { error?: string; retryAfterMs?: number };
+    expect(wait.error, 'the 4th registration from one address').toBe('try-later');
+    expect(wait.retryAfterMs, 'its wait, in ms').toBeGreaterThan(0);
+    expect(wait.retryAfterMs, 'its wait, in ms').toBeLessThanOrEqual(1000);
     const wrong = await login(socket, 'tsuser', 'wrong horse', 10_000);
     expect(describeLogin(wrong)).toBe('Wrong user name or password. 2 attempts left.');
     const unknown = await login(socket, 'nobody', 'wrong horse', 10_000);

@@ -1,9 +1,10 @@
 """Lesson 07 interop: a login client written from the README's Wire format alone.
 
 Usage: l07_client.py PORT
-Registers a user, logs in with a wrong and a right password, checks the
-token with whoami, logs out, and sends a frame over the limit. Prints one
-line per reply: the reply's payload exactly as received.
+Registers a user, registers until the address must wait, logs in with a
+wrong and a right password, checks the token with whoami, logs out, and
+sends a frame over the limit. Prints one line per reply: the reply's payload
+exactly as received.
 """
 import json
 import socket
@@ -45,6 +46,11 @@ def main():
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         ask(sock, {"op": "register", "user": "pyuser", "password": "correct horse"})
         ask(sock, {"op": "register", "user": "pyuser", "password": "another one"})
+        # The 3rd registration from this address is free; the 4th must wait.
+        ask(sock, {"op": "register", "user": "pyuser2", "password": "correct horse"})
+        wait = ask(sock, {"op": "register", "user": "pyuser3", "password": "correct horse"})
+        if wait.get("error") != "try-later" or not 0 < wait["retryAfterMs"] <= 1000:
+            raise ValueError("the 4th registration was not told to wait up to 1000 ms")
         ask(sock, {"op": "login", "user": "pyuser", "password": "wrong horse"})
         ask(sock, {"op": "login", "user": "nobody", "password": "wrong horse"})
         ok = ask(sock, {"op": "login", "user": "pyuser", "password": "correct horse"})

@@ -5,6 +5,8 @@ Prints the port it listens on (127.0.0.1, an ephemeral port), then serves
 register, login, whoami and logout until it is killed. Users live in memory;
 passwords are stored as $scrypt$ records (ln=10 here, to be quick). Failed
 logins are counted per user name: 3 free, then a wait of 1000 ms doubling.
+Registrations are counted per source address: 3 free, then a wait of 1000 ms
+doubling up to 600000 ms. At most 4 password hashes run at once ("busy").
 """
 import base64
 import hashlib
@@ -21,9 +23,12 @@ import unicodedata
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,31}")
 LN, R, P = 10, 8, 1
+MAX_HASHES = 4
 users = {}
 failures = {}
+registrations = {}
 sessions = {}
+hashing = [0]
 lock = threading.Lock()
 
 
@@ -50,14 +55,25 @@ def matches(password, record):
 DUMMY = make_record(secrets.token_hex(16))
 
 
+def wait_ms(counts, key, ceiling):
+    count, last = counts.get(key, (0, 0.0))
+    if time.time() - last >= 3600:
+        count = 0
+    wait = 0 if count < 3 else min(ceiling, 1000 * 2 ** (count - 3))
+    return count, max(0, int(last * 1000 + wait - time.time() * 1000))
+
+
 def status(user):
-    count, last = failures.get(user, (0, 0.0))
-    wait = 0 if count < 3 else min(60000, 1000 * 2 ** (count - 3))
-    left_ms = max(0, int(last * 1000 + wait - time.time() * 1000))
+    count, left_ms = wait_ms(failures, user, 60000)
     return max(0, 3 - count), left_ms
 
 
-def answer(request):
+def release_hash():
+    with lock:
+        hashing[0] -= 1
+
+
+def answer(request, address):
     op = request.get("op")
     if op == "register":
         user, password = request["user"], request["password"]
@@ -68,7 +84,20 @@ def answer(request):
             return {"ok": False, "error": "password-too-short"}
         if size > 1024:
             return {"ok": False, "error": "password-too-long"}
-        record = make_record(password)
+        with lock:
+            if hashing[0] >= MAX_HASHES:
+                return {"ok": False, "error": "busy"}
+            count, wait = wait_ms(registrations, address, 600000)
+            if wait > 0:
+                return {"ok": False, "error": "try-later", "retryAfterMs": wait}
+            registrations[address] = (count + 1, time.time())
+            if user in users:
+                return {"ok": False, "error": "taken"}
+            hashing[0] += 1
+        try:
+            record = make_record(password)
+        finally:
+            release_hash()
         with lock:
             if user in users:
                 return {"ok": False, "error": "taken"}
@@ -77,12 +106,18 @@ def answer(request):
     if op == "login":
         user, password = request["user"], request["password"]
         with lock:
+            if hashing[0] >= MAX_HASHES:
+                return {"ok": False, "error": "busy"}
             _, wait = status(user)
             if wait > 0:
                 return {"ok": False, "error": "try-later", "retryAfterMs": wait}
-            count, _ = failures.get(user, (0, 0.0))
+            count, _ = wait_ms(failures, user, 60000)
             failures[user] = (count + 1, time.time())
-        good = matches(password, users.get(user, DUMMY)) and user in users
+            hashing[0] += 1
+        try:
+            good = matches(password, users.get(user, DUMMY)) and user in users
+        finally:
+            release_hash()
         with lock:
             if good:
                 failures.pop(user, None)
@@ -116,6 +151,7 @@ def recv_exactly(conn, n):
 
 
 def serve(conn):
+    address = conn.getpeername()[0]
     conn.settimeout(10)
     with conn:
         while True:
@@ -131,7 +167,7 @@ def serve(conn):
                 return
             try:
                 request = json.loads(payload.decode("utf-8"))
-                reply = answer(request)
+                reply = answer(request, address)
             except (ValueError, KeyError, TypeError, AttributeError):
                 conn.sendall(frame({"ok": False, "error": "bad-request"}))
                 return
