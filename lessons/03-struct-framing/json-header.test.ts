@@ -99,10 +99,9 @@ describe('Task 3: a JSON header and a body', () => {
       ["a Python dict, not JSON: {'name':'a.txt','size':2}", "{'name':'a.txt','size':2}"],
       ['an empty header', ''],
       ['NaN for the size (JavaScript has it, JSON does not)', '{"name":"a.txt","size":NaN}'],
-      // U+FEFF is no JSON whitespace. A TextDecoder drops it unless told
-      // ignoreBOM: true, and then a header with one would pass here but not
-      // in a stricter peer.
-      ['a byte order mark (ef bb bf), then JSON', '\uFEFF{"name":"a.txt","size":2}'],
+      // One byte order mark at the very start is skipped (the TextDecoder's
+      // default, and lesson 04's rule); a second one is U+FEFF, not JSON.
+      ['two byte order marks (ef bb bf ef bb bf), then JSON', '\uFEFF\uFEFF{"name":"a.txt","size":2}'],
     ])('rejects %s as BAD_JSON', (what, json) => {
       expectMessageError(failure(header(json)), 'BAD_JSON', `a header that is ${what}`);
     });
@@ -137,6 +136,10 @@ describe('Task 3: a JSON header and a body', () => {
       ],
     ])('rejects %s as BAD_HEADER', (what, json) => {
       expectMessageError(failure(header(json)), 'BAD_HEADER', `a header of ${what}`);
+    });
+
+    it('skips one byte order mark (ef bb bf) at the very start', () => {
+      expect(parseHeader(Buffer.from('\uFEFF{"name":"a","size":2}'))).toEqual({ name: 'a', size: 2 });
     });
 
     it('reads a size by its value as a JavaScript number: 2.0, 2e0 and -0 are whole', () => {

@@ -65,9 +65,9 @@ export function encodeMessage(name: string, body: Uint8Array, limits: MessageLim
  * `maxBodySize`. Throws MessageError naming what is wrong.
  */
 export function parseHeader(json: Uint8Array, limits: MessageLimits = {}): MessageHeader {
-  // TODO: decode with new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }),
-  // JSON.parse (both failures are BAD_JSON), then check the value and each
-  // field (BAD_HEADER), and the size against the limit (BODY_TOO_LARGE).
+  // TODO: decode with new TextDecoder('utf-8', { fatal: true }), JSON.parse
+  // (both failures are BAD_JSON), then check the value and each field
+  // (BAD_HEADER), and the size against the limit (BODY_TOO_LARGE).
   throw new Error('TODO: write parseHeader (task 3 in lessons/03-struct-framing/README.md)');
 }
 

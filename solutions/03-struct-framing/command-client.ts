@@ -116,8 +116,8 @@ export class CommandClient {
 export function parseExit(data: Uint8Array): ExitStatus {
   let text: string;
   try {
-    // Strict, like parseHeader: a bad byte is an error, not a U+FFFD; a BOM is kept (and refused by JSON.parse).
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
+    // Strict, like parseHeader: a bad byte is an error, not a U+FFFD.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
   } catch {
     throw new Error(`the EXIT frame is not valid UTF-8: ${Buffer.from(data).toString('hex').slice(0, 80)}`);
   }

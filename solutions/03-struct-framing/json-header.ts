@@ -81,9 +81,8 @@ export function parseHeader(json: Uint8Array, limits: MessageLimits = {}): Messa
   let text: string;
   try {
     // fatal: invalid UTF-8 is an error, not silently replaced with U+FFFD.
-    // ignoreBOM: a byte order mark stays a character (and JSON.parse refuses
-    // it) instead of being dropped without a word.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(json);
+    // One byte order mark at the very start is skipped (RFC 8259 §8.1 allows it).
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
   } catch {
     throw new MessageError('BAD_JSON', 'the header is not valid UTF-8');
   }

@@ -90,9 +90,9 @@ def _no_constant(name):
 
 def parse_exit(data):
     """Checks an EXIT frame's JSON as the README says; raises ValueError if it is not valid."""
-    # Strict UTF-8; a BOM stays a character, which json.loads refuses. NaN and
+    # Strict UTF-8, skipping one BOM at the very start (utf-8-sig). NaN and
     # Infinity are not JSON, though json.loads would take them by default.
-    value = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    value = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
     if not isinstance(value, dict):
         raise ValueError("EXIT is not a JSON object")
     code, sig = value.get("code", "missing"), value.get("signal", "missing")
