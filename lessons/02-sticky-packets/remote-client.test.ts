@@ -276,6 +276,30 @@ describe('Task 2: a command client when the connection goes wrong', () => {
     );
   });
 
+  it('rejects every waiting command with a ProtocolError when the connection is reset', async () => {
+    const { peer, client } = connect();
+    const first = run(client, 'first');
+    const second = run(client, 'second');
+    await peer.deliver([hello.subarray(0, 9)]);
+    expect(
+      peer.listenerCount('error'),
+      "your client must listen for 'error' on the connection: a reset emits 'error', and with no listener it crashes the program",
+    ).toBeGreaterThan(0);
+    // What a socket does when the server resets the connection: 'error', then 'close'.
+    peer.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    await expectRejection(
+      first,
+      ProtocolError,
+      'the server reset the connection in the middle of the reply to "first"',
+    );
+    await expectRejection(second, ProtocolError, 'the server reset the connection before it replied to "second"');
+    await expectRejection(
+      client.run('third'),
+      ProtocolError,
+      'run("third") was called after the server had reset the connection',
+    );
+  });
+
   it('rejects a reply line longer than 4096 bytes and closes the connection', async () => {
     const { peer, client } = connect();
     const result = run(client, 'flood');

@@ -179,6 +179,11 @@ describe('Task 5: a framed command client', () => {
     ['an EXIT frame without "code"', exit('{"signal":null}')],
     ['an EXIT frame whose code is a string', exit('{"code":"0","signal":null}')],
     ['an EXIT frame with an unknown reason', exit('{"code":null,"signal":"SIGKILL","reason":"bored"}')],
+    // The same strict UTF-8 as parseHeader: a bad byte is an error, not a U+FFFD.
+    [
+      'an EXIT frame that is not UTF-8 (ff in the signal name)',
+      typed(FrameType.EXIT, Buffer.from('7b22636f6465223a6e756c6c2c227369676e616c223a22ff227d', 'hex')),
+    ],
   ])('fails on %s', async (what, bytes) => {
     const peer = new ScriptedPeer();
     const { result } = await startRun(new CommandClient(peer), peer, 'hello', 10);

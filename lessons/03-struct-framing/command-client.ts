@@ -52,8 +52,8 @@ export class CommandClient {
 
 /** Parses and checks an EXIT frame's JSON: `{"code":0,"signal":null}`, maybe with a "reason". */
 export function parseExit(data: Uint8Array): ExitStatus {
-  // TODO: JSON.parse the UTF-8 text; check that it is an object whose "code"
-  // is a whole number or null, "signal" a string or null, and "reason", if
+  // TODO: decode strict UTF-8 as parseHeader does (task 3), JSON.parse it;
+  // check that it is an object whose "code" is a whole number or null, "signal" a string or null, and "reason", if
   // present, "timeout" or "output-limit". Throw an Error otherwise.
   throw new Error('TODO: write parseExit (task 5 in lessons/03-struct-framing/README.md)');
 }

@@ -403,6 +403,33 @@ describe('Task 4: a framed command server', { timeout: 30_000 }, () => {
     expectBytes((await other.reader.reply('a new client, after that')).stdout, 'hi\n', 'the reply to the new client');
   });
 
+  // The requests that came before a broken frame are whole: each gets its
+  // reply, in order, and only then the ERROR that ends the connection.
+  it.each([
+    ['a frame header claiming 4 GiB', Buffer.from('ffffffff', 'hex'), false, 'a frame header (ff ff ff ff) announces'],
+    ['a frame cut short by the end of the stream', Buffer.from('000000050068', 'hex'), true, 'the stream ended inside'],
+  ])(
+    'answers the requests that came before %s, in the same write, then sends the ERROR',
+    async (_what, broken, end, error) => {
+      const { socket, reader } = await connect(await start());
+      const bytes = Buffer.concat([runFrame('hello'), runFrame('nope'), runFrame('hello'), broken]);
+      if (end) socket.end(bytes);
+      else socket.write(bytes);
+      const replies = [];
+      for (const what of ['RUN "hello"', 'RUN "nope"', 'the second RUN "hello"'])
+        replies.push(await reader.reply(`the reply to ${what}, sent before the broken frame in the same write`));
+      expectBytes(replies[0]!.stdout, 'hi\n', 'the reply to the first RUN "hello"');
+      expect(replies[1]!.error, 'the reply to RUN "nope"').toBe('unknown command "nope"');
+      expectBytes(replies[2]!.stdout, 'hi\n', 'the reply to the second RUN "hello"');
+      const last = await reader.reply('the ERROR frame for the broken frame, after the three replies');
+      expect(
+        last.error?.startsWith(error),
+        `the ERROR frame for the broken frame starts "${error}": ${last.error}`,
+      ).toBe(true);
+      await readUntilEnd(socket, { message: 'after the ERROR frame, your server should end the connection' });
+    },
+  );
+
   it('answers a frame that is not RUN with an ERROR frame, then closes', async () => {
     const { socket, reader } = await connect(await start());
     socket.write(Buffer.from('000000030168690a', 'hex')); // a STDOUT frame, from the client

@@ -33,8 +33,10 @@ export interface CommandServerOptions {
  */
 export function createCommandServer(options: CommandServerOptions): Server {
   // TODO: return createServer({ allowHalfOpen: true }, handler). For each
-  // connection: pipe the socket into a FrameDecoder({ maxFrameSize: MAX_COMMAND_FRAME })
-  // and read requests with `for await`, one at a time. For a RUN frame, look
+  // connection: decode the socket's bytes with a FrameDecoder({ maxFrameSize: MAX_COMMAND_FRAME })
+  // and read requests with `for await`, one at a time, from an async
+  // generator that yields every frame decoded before a broken one (README,
+  // task 4, says why `for await` over the decoder itself loses them). For a RUN frame, look
   // the id up with Object.hasOwn (unknown: an ERROR frame), spawn the argv
   // with no shell, send each output chunk as a STDOUT or STDERR frame, and
   // on the child's 'close' send EXIT with JSON {"code":…,"signal":…}.

@@ -98,6 +98,10 @@ describe('Task 3: a JSON header and a body', () => {
       ['JSON cut short: {"name":"a.txt","size":2', '{"name":"a.txt","size":2'],
       ["a Python dict, not JSON: {'name':'a.txt','size':2}", "{'name':'a.txt','size':2}"],
       ['an empty header', ''],
+      ['NaN for the size (JavaScript has it, JSON does not)', '{"name":"a.txt","size":NaN}'],
+      // One byte order mark at the very start is skipped (the TextDecoder's
+      // default, and lesson 04's rule); a second one is U+FEFF, not JSON.
+      ['two byte order marks (ef bb bf ef bb bf), then JSON', '\uFEFF\uFEFF{"name":"a.txt","size":2}'],
     ])('rejects %s as BAD_JSON', (what, json) => {
       expectMessageError(failure(header(json)), 'BAD_JSON', `a header that is ${what}`);
     });
@@ -124,12 +128,24 @@ describe('Task 3: a JSON header and a body', () => {
       ['a fraction for the size: {"name":"a.txt","size":1.5}', '{"name":"a.txt","size":1.5}'],
       ['a negative size: {"name":"a.txt","size":-1}', '{"name":"a.txt","size":-1}'],
       ['null for the size: {"name":"a.txt","size":null}', '{"name":"a.txt","size":null}'],
+      // JSON.parse accepts the escape \ud800 alone, but no UTF-8 can hold it.
+      ['a name with a lone surrogate: {"name":"a\\ud800","size":2}', '{"name":"a\\ud800","size":2}'],
       [
         'name and size only under "__proto__": {"__proto__":{"name":"x","size":1}}',
         '{"__proto__":{"name":"x","size":1}}',
       ],
     ])('rejects %s as BAD_HEADER', (what, json) => {
       expectMessageError(failure(header(json)), 'BAD_HEADER', `a header of ${what}`);
+    });
+
+    it('skips one byte order mark (ef bb bf) at the very start', () => {
+      expect(parseHeader(Buffer.from('\uFEFF{"name":"a","size":2}'))).toEqual({ name: 'a', size: 2 });
+    });
+
+    it('reads a size by its value as a JavaScript number: 2.0, 2e0 and -0 are whole', () => {
+      expect(parseHeader(Buffer.from('{"name":"a","size":2.0}'))).toEqual({ name: 'a', size: 2 });
+      expect(parseHeader(Buffer.from('{"name":"a","size":2e0}'))).toEqual({ name: 'a', size: 2 });
+      expect(parseHeader(Buffer.from('{"name":"a","size":-0}')).size === 0).toBe(true);
     });
 
     it('rejects a size over maxBodySize as BODY_TOO_LARGE, and accepts one exactly at it', () => {

@@ -28,6 +28,8 @@ interface FakeOptions {
   hangUp?: boolean;
   /** Send the verdict one byte per event-loop turn. */
   dribble?: boolean;
+  /** Right after the header, before any body byte: send these bytes instead of a verdict, then hang up. */
+  cutAtHeader?: Buffer;
 }
 
 /**
@@ -74,6 +76,11 @@ class FakeReceiver extends Duplex {
       if (!frame) return;
       this.header = JSON.parse(frame.payload.toString()) as Header;
       if (this.options.refuse) return this.#answer(this.options.refuse);
+      if (this.options.cutAtHeader) {
+        this.#answered = true;
+        if (this.options.cutAtHeader.length > 0) this.push(this.options.cutAtHeader);
+        return void this.push(null);
+      }
       chunk = frame.rest;
     }
     const size = this.header.size;
@@ -226,6 +233,23 @@ describe('Task 4: the sender', () => {
       4,
     );
     expect(outcome, 'with no verdict, sendFile must reject').toBe('rejected');
+  });
+
+  // The reason is the receiver's, not the body's: the body stops because
+  // no verdict can come, and the error must say why.
+  it.each([
+    ['hangs up right after the header', Buffer.alloc(0), /ended|closed/],
+    ['announces a verdict of 4097 bytes', Buffer.from('00001001', 'hex'), /4097/],
+  ])('fails with the reason when the receiver %s', async (_what, bytes, reason) => {
+    const peer = new FakeReceiver({ cutAtHeader: bytes });
+    const error = await withDeadline(
+      sendFile(peer, await fileWith(pattern(4 * 1024 * 1024))).then(
+        (v) => new Error(`resolved with ${JSON.stringify(v)}`),
+        (e: Error) => e,
+      ),
+      { message: 'sendFile neither failed nor resolved' },
+    );
+    expect(error.message, 'the error must say what went wrong with the verdict').toMatch(reason);
   });
 
   it('fails when the file does not exist, and sends nothing', async () => {

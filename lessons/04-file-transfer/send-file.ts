@@ -25,7 +25,8 @@ export const CHUNK_BYTES = 256 * 1024;
 export async function sendFile(socket: Duplex, filePath: string, name: string = basename(filePath)): Promise<Verdict> {
   // TODO: stat() the file for its size and hashFile() it. Start
   // readFrame(socket, MAX_VERDICT_BYTES) (task 3) before sending anything,
-  // and when it resolves, destroy the file stream (a refusal mid-body).
+  // and when it settles, destroy the file stream (a refusal mid-body, or no
+  // verdict can come: then fail with the verdict's reason, not the body's).
   // Write jsonFrame({ name, size, sha256 }), then
   // `await pipeline(createReadStream(filePath, { end: size - 1, highWaterMark: CHUNK_BYTES }), socket, { end: false })`
   // (skip it for size 0). Return parseVerdict() of the frame, and

@@ -195,6 +195,15 @@ describe('Task 5: the client, which checks the server too', () => {
     expect(peer.destroyed, 'after the deadline, destroy the connection').toBe(true);
   });
 
+  it('refuses a key id that breaks the rules with a RangeError, and sends nothing', async () => {
+    for (const keyId of ['', 'k/1', 'é', 'k'.repeat(65)]) {
+      const peer = kit.track(new ScriptedPeer());
+      const error = await authenticate(peer, { keyId, key: KEY }).catch((e: unknown) => e);
+      expect(error, `authenticate with key id ${JSON.stringify(keyId)}`).toBeInstanceOf(RangeError);
+      expect(peer.received.length, `bytes sent for key id ${JSON.stringify(keyId)}`).toBe(0);
+    }
+  });
+
   it('reports a server that closes before CHALLENGE', async () => {
     const peer = kit.track(new ScriptedPeer());
     const outcome = authenticate(peer, { keyId: 'k1', key: KEY }).then(

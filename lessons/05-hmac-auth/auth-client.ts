@@ -43,7 +43,8 @@ export interface AuthSession {
  * 'timeout' or 'closed'.
  */
 export async function authenticate(stream: Duplex, options: AuthClientOptions): Promise<AuthSession> {
-  // TODO: make a FrameReader(stream). Send HELLO with a fresh 32-byte nonce.
+  // TODO: refuse a key id that breaks KEY_ID_PATTERN with a RangeError,
+  // sending nothing. Make a FrameReader(stream). Send HELLO with a fresh 32-byte nonce.
   // Read CHALLENGE (REFUSED instead: AuthError 'refused' with its code), send
   // PROOF with clientProof(), read WELCOME and macEquals() it to
   // serverProof(): wrong means 'fake-server'. All within deadlineMs. On any

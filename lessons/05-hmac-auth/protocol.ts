@@ -73,9 +73,18 @@ export function macMessage(type: typeof MessageType.PROOF | typeof MessageType.W
   return Buffer.concat([Buffer.of(type), mac]);
 }
 
-/** REFUSED: ff | code | reason (UTF-8, cut to 200 bytes). */
+/** The most reason bytes a REFUSED carries, so that it fits the handshake's frame limit. */
+export const MAX_REASON_BYTES = MAX_HANDSHAKE_PAYLOAD - 2;
+
+/** REFUSED: ff | code | reason (UTF-8, cut to MAX_REASON_BYTES between two characters). */
 export function refusedMessage(code: RefusalCode, reason: string): Buffer {
-  return Buffer.concat([Buffer.of(MessageType.REFUSED, code), Buffer.from(reason, 'utf8').subarray(0, 200)]);
+  let bytes = Buffer.from(reason, 'utf8');
+  if (bytes.length > MAX_REASON_BYTES) {
+    let end = MAX_REASON_BYTES;
+    while ((bytes[end]! & 0xc0) === 0x80) end--; // never stop inside a character (10xxxxxx: a continuation byte)
+    bytes = bytes.subarray(0, end);
+  }
+  return Buffer.concat([Buffer.of(MessageType.REFUSED, code), bytes]);
 }
 
 /** The parts of a HELLO, or a sentence saying what is wrong with it. */

@@ -114,6 +114,9 @@ describe('Task 7: challenge: a MAC on every frame after the handshake', () => {
     for (const f of frames) opener.open(f);
     expectRefused(() => opener.open(frames[0]!), 'a frame after END');
     expectRefused(() => new Opener(k).open(Buffer.alloc(32)), 'a 32-byte sealed frame (no room for type and tag)');
+    // END carries no data. One that does, even with a right tag, is not what Sealer.end() makes.
+    const endWithData = Buffer.concat([Buffer.of(0x11, 0x78), hmac(k, Buffer.alloc(8), Buffer.of(0x11, 0x78))]);
+    expectRefused(() => new Opener(k).open(endWithData), 'an END frame that carries data ("x")');
     const sealer = new Sealer(k);
     sealer.end();
     expectRefused(() => sealer.seal(Buffer.from('more')), 'sealing after END');

@@ -58,11 +58,13 @@ export class Opener {
 
   /**
    * The data of a DATA frame, or null for END. Throws SessionError when the
-   * frame is not the next one the other side sealed with this key.
+   * frame is not the next one the other side sealed with this key, and for
+   * an END frame that carries data.
    */
   open(payload: Uint8Array): Buffer | null {
     // TODO: split type | data | tag (the last MAC_BYTES bytes), recompute the
-    // tag for the expected seq with hmacSha256, compare with macEquals.
+    // tag for the expected seq with hmacSha256, compare with macEquals. An
+    // END (11) must carry no data.
     throw new Error('TODO: write Opener.open (task 7 in lessons/05-hmac-auth/README.md)');
   }
 

@@ -81,7 +81,11 @@ export class RemoteClient {
     });
     conn.on('end', () => this.#fail(new ProtocolError('the server closed the connection')));
     conn.on('close', () => this.#fail(new ProtocolError('the connection is closed')));
-    conn.on('error', (error: Error) => this.#fail(error));
+    // A reset (ECONNRESET) or any other socket error is the connection
+    // breaking too: the caller gets one kind of error for it, whatever the cause.
+    conn.on('error', (error: Error) =>
+      this.#fail(new ProtocolError(`the connection failed: ${error.message}`, { cause: error })),
+    );
   }
 
   /**

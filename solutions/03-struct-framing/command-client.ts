@@ -114,13 +114,18 @@ export class CommandClient {
 
 /** Parses and checks an EXIT frame's JSON: `{"code":0,"signal":null}`, maybe with a "reason". */
 export function parseExit(data: Uint8Array): ExitStatus {
+  let text: string;
+  try {
+    // Strict, like parseHeader: a bad byte is an error, not a U+FFFD.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw new Error(`the EXIT frame is not valid UTF-8: ${Buffer.from(data).toString('hex').slice(0, 80)}`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(data).toString('utf8'));
+    value = JSON.parse(text);
   } catch {
-    throw new Error(
-      `the EXIT frame is not valid JSON: ${JSON.stringify(Buffer.from(data).toString('utf8').slice(0, 80))}`,
-    );
+    throw new Error(`the EXIT frame is not valid JSON: ${JSON.stringify(text.slice(0, 80))}`);
   }
   const bad = (why: string): Error => new Error(`the EXIT frame ${why}: ${JSON.stringify(value)?.slice(0, 80)}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('is not a JSON object');

@@ -46,13 +46,10 @@ export function createCommandServer(options: CommandServerOptions): Server {
 async function serve(socket: Socket, settings: Required<CommandServerOptions>): Promise<void> {
   socket.on('error', () => socket.destroy()); // ECONNRESET must not crash the server
   socket.setTimeout(settings.idleTimeoutMs, () => socket.destroy()); // 'timeout' alone closes nothing
-  const requests = socket.pipe(new FrameDecoder({ maxFrameSize: MAX_COMMAND_FRAME }));
-  socket.once('close', () => requests.destroy()); // a vanished client ends the loop below
   try {
     // for await reads one request, answers it completely, then reads the
-    // next: replies never interleave, and unread requests wait in the
-    // decoder (which stops reading the socket when its buffer is full).
-    for await (const frame of requests as AsyncIterable<Buffer>) {
+    // next: replies never interleave, and unread requests wait (see framesOf).
+    for await (const frame of framesOf(socket)) {
       if (frame.length === 0) continue; // a keepalive
       if (frame[0] !== FrameType.RUN) {
         return hangUp(socket, `frame type 0x${frame[0]!.toString(16).padStart(2, '0')} is not a request (0x00 RUN)`);
@@ -73,6 +70,56 @@ async function serve(socket: Socket, settings: Required<CommandServerOptions>): 
   } catch (error) {
     if (error instanceof FrameError) hangUp(socket, error.message);
     else socket.destroy();
+  }
+}
+
+/**
+ * The client's frames, one at a time, as the loop asks for them; then, if
+ * the bytes broke the framing, the FrameError. Why not simply
+ * `for await (const frame of socket.pipe(decoder))`? That loop throws as
+ * soon as the decoder fails, and drops the good frames still waiting in
+ * the decoder: RUNs sent just before a broken frame would get no reply.
+ * Here the decoder hands over each frame as it decodes it, and the socket
+ * stays paused until those frames are answered (backpressure).
+ */
+async function* framesOf(socket: Socket): AsyncGenerator<Buffer> {
+  const decoder = new FrameDecoder({ maxFrameSize: MAX_COMMAND_FRAME });
+  let frames: Buffer[] = [];
+  let failure: Error | undefined;
+  let ended = false;
+  let wake = (): void => {};
+  decoder.on('data', (frame: Buffer) => frames.push(frame)); // during write(), in order
+  decoder.on('error', (error) => {
+    failure = error;
+    wake();
+  });
+  decoder.on('end', () => {
+    ended = true;
+    wake();
+  });
+  const onData = (chunk: Buffer): void => {
+    socket.pause(); // no more bytes until this chunk's frames are answered
+    decoder.write(chunk);
+    wake();
+  };
+  socket.on('data', onData);
+  socket.on('end', () => decoder.end()); // a FIN: the decoder says whether it fell inside a frame
+  socket.once('close', wake); // a reset: stop, and answer nothing more
+  try {
+    for (;;) {
+      const batch = frames;
+      frames = [];
+      for (const frame of batch) {
+        if (socket.destroyed) return;
+        yield frame;
+      }
+      if (socket.destroyed || (ended && frames.length === 0)) return;
+      if (failure) throw failure;
+      if (frames.length === 0) await new Promise<void>((resolve) => ((wake = resolve), socket.resume()));
+    }
+  } finally {
+    socket.off('data', onData); // after a broken frame, hangUp() reads on and drops the bytes
+    decoder.destroy();
   }
 }
 

@@ -81,6 +81,7 @@ export function parseHeader(json: Uint8Array, limits: MessageLimits = {}): Messa
   let text: string;
   try {
     // fatal: invalid UTF-8 is an error, not silently replaced with U+FFFD.
+    // One byte order mark at the very start is skipped (RFC 8259 §8.1 allows it).
     text = new TextDecoder('utf-8', { fatal: true }).decode(json);
   } catch {
     throw new MessageError('BAD_JSON', 'the header is not valid UTF-8');
@@ -176,6 +177,9 @@ export class MessageDecoder extends Transform {
 
 function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new MessageError('BAD_HEADER', `"name" must be a string, got ${describe(name)}`);
+  // JSON allows the escape \ud800 alone (a lone surrogate); UTF-8 cannot hold it.
+  if (/\p{Surrogate}/u.test(name))
+    throw new MessageError('BAD_HEADER', '"name" holds a lone surrogate, which has no UTF-8 form');
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes < 1 || bytes > MAX_NAME_BYTES) {
     throw new MessageError('BAD_HEADER', `"name" must be 1 to ${MAX_NAME_BYTES} bytes of UTF-8, got ${bytes}`);

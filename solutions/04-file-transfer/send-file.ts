@@ -33,16 +33,18 @@ export async function sendFile(socket: Duplex, filePath: string, name: string = 
     const sha256 = await hashFile(filePath);
     // Listen for the verdict from the start: a receiver that refuses the
     // header (bad name, quota, exists) answers at once, mid-body.
-    let answered = false;
+    // Settled: a verdict came, or none can come (the receiver hung up, or
+    // sent a bad frame). Either way the body stops, and `verdict` holds why.
+    let settled = false;
     const verdict = readFrame(socket, MAX_VERDICT_BYTES).then(parseVerdict);
     const body = size > 0 ? createReadStream(filePath, { end: size - 1, highWaterMark: CHUNK_BYTES }) : null;
     const stopSending = (): void => void body?.destroy();
     verdict
-      .then(
-        () => (answered = true),
-        () => {},
-      )
-      .finally(stopSending);
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+        stopSending();
+      });
 
     socket.write(jsonFrame({ name, size, sha256 }));
     if (body) {
@@ -50,9 +52,9 @@ export async function sendFile(socket: Duplex, filePath: string, name: string = 
         // end: false keeps the socket open: the verdict must still come back.
         await pipeline(body, socket, { end: false });
       } catch (err) {
-        if (!answered) throw err; // a real failure, not a refusal mid-body
+        if (!settled) throw err; // a real failure, not the body stopped by the verdict
       }
-      if (!answered && body.bytesRead !== size)
+      if (!settled && body.bytesRead !== size)
         throw new Error(`${filePath} shrank to ${body.bytesRead} bytes while it was being sent`);
     }
     return await verdict;

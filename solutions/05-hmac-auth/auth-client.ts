@@ -13,6 +13,7 @@ import { clientProof, serverProof } from './proofs.ts';
 import {
   AuthError,
   DEFAULT_CLIENT_MS,
+  KEY_ID_PATTERN,
   MAC_BYTES,
   MAX_HANDSHAKE_PAYLOAD,
   MessageType,
@@ -43,6 +44,9 @@ export interface AuthSession {
  * 'timeout' or 'closed'.
  */
 export async function authenticate(stream: Duplex, options: AuthClientOptions): Promise<AuthSession> {
+  // The caller's mistake, not the server's: refuse it before a byte is sent.
+  if (!KEY_ID_PATTERN.test(options.keyId))
+    throw new RangeError(`key id ${JSON.stringify(options.keyId)} is not 1-64 of A-Z a-z 0-9 . _ -`);
   const reader = new FrameReader(stream);
   stream.on('error', () => {}); // the reader sees the error and rejects
   let timer: NodeJS.Timeout | undefined;

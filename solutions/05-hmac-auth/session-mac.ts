@@ -82,7 +82,8 @@ export class Opener {
 
   /**
    * The data of a DATA frame, or null for END. Throws SessionError when the
-   * frame is not the next one the other side sealed with this key.
+   * frame is not the next one the other side sealed with this key, and for
+   * an END frame that carries data.
    */
   open(payload: Uint8Array): Buffer | null {
     if (this.#ended) throw new SessionError('a frame came after END');
@@ -92,6 +93,7 @@ export class Opener {
     const data = bytes.subarray(1, bytes.length - MAC_BYTES);
     if (type !== SealedType.DATA && type !== SealedType.END)
       throw new SessionError(`unknown sealed type 0x${type.toString(16)}`);
+    if (type === SealedType.END && data.length > 0) throw new SessionError('an END frame carries no data');
     if (!macEquals(tag(this.#key, this.#seq, type, data), bytes.subarray(bytes.length - MAC_BYTES))) {
       // One message for all causes: altered, reordered, replayed, other direction.
       throw new SessionError(

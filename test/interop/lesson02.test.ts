@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { type Allowlist, quote } from '../../solutions/02-sticky-packets/allowlist.ts';
 import { createCommandServer } from '../../solutions/02-sticky-packets/command-server.ts';
-import { CommandError, RemoteClient } from '../../solutions/02-sticky-packets/remote-client.ts';
+import { CommandError, ProtocolError, RemoteClient } from '../../solutions/02-sticky-packets/remote-client.ts';
 import { describeWithPython, runPeer, startPeer } from './python.ts';
 
 const kit = useNetKit();
@@ -23,40 +23,46 @@ const allowlist: Allowlist = {
   silent: ['/usr/bin/true'],
 };
 
-/** Request lines (without 0x0A), as bytes: known names, refused names of every kind. */
-const requests: Buffer[] = [
-  'hello',
-  'both',
-  'nope',
-  'say "hi" \\ back',
-  Buffer.from('6101627f631b', 'hex'), // a, 0x01, b, DEL, c, ESC
-  '😀'.repeat(70), // 70 characters, 140 UTF-16 units, 280 bytes: cut after 64 characters
-  Buffer.from('68ff', 'hex'), // not UTF-8
-  '\uFEFFhello', // a byte order mark is a character like any other
-  'hello\r',
-  'blank',
-  'bytes',
-  'wide',
-  'silent',
-].map((r) => Buffer.from(r));
-
-/** What a correct server sends for `requests`, reply by reply, as the Python client reports them. */
 const hex = (s: string | Buffer): string => Buffer.from(s).toString('hex');
-const refusal = (r: Buffer): { error: string } => ({ error: `unknown command ${quote(r.toString('utf8'))}` });
+const REFUSED = Symbol('refused'); // the reply is "unknown command <the name, quoted>"
+const notUtf8 = { error: 'request is not valid UTF-8' };
+
+/**
+ * Request lines (without 0x0A), as bytes, each with the reply a correct
+ * server sends, as the Python client reports it: known names, refused names
+ * of every kind, and every kind of byte string that is not UTF-8.
+ */
+const cases: Array<[string | Buffer, object | typeof REFUSED]> = [
+  ['hello', { out: [hex('hello')], err: [], exit: 0 }],
+  ['both', { out: [hex('a'), hex('b')], err: [hex('warn')], exit: 3 }],
+  ['nope', REFUSED],
+  ['', REFUSED], // an empty line: unknown command ""
+  ['say "hi" \\ back', REFUSED],
+  [Buffer.from('6101627f631b', 'hex'), REFUSED], // a, 0x01, b, DEL, c, ESC
+  [Buffer.from('00080b0c0d1f20', 'hex'), REFUSED], // \u0000 \b \u000b \f \r \u001f, then a space
+  ['\u2028\u2029/', REFUSED], // copied as they are: JSON.stringify and json.dumps escape neither
+  ['😀'.repeat(64), REFUSED], // exactly 64 characters: no cut, no "..."
+  ['😀'.repeat(70), REFUSED], // 70 characters, 140 UTF-16 units, 280 bytes: cut after 64 characters
+  ['é'.repeat(2048), REFUSED], // 4,096 bytes, the longest line there is
+  [Buffer.from('68ff', 'hex'), notUtf8],
+  [Buffer.from('c080', 'hex'), notUtf8], // an overlong 0x00
+  [Buffer.from('eda080', 'hex'), notUtf8], // a UTF-16 surrogate, U+D800
+  [Buffer.from('f4908080', 'hex'), notUtf8], // above U+10FFFF
+  [Buffer.from('61e4bd', 'hex'), notUtf8], // a character cut by the 0x0A
+  ['\uFEFFhello', REFUSED], // a byte order mark is a character like any other
+  ['hello\r', REFUSED],
+  ['blank', { out: [''], err: [], exit: 0 }],
+  ['bytes', { out: ['780d', '79ff00'], err: [], exit: 0 }],
+  ['wide', { error: 'output line longer than 4092 bytes' }],
+  ['silent', { out: [], err: [], exit: 0 }],
+];
+const requests: Buffer[] = cases.map(([r]) => Buffer.from(r));
+const refusedAt = cases.flatMap(([, reply], i) => (reply === REFUSED ? [i] : []));
+/** What a correct server sends for `requests`, reply by reply, then for TAIL. */
 const expectedReplies = [
-  { out: [hex('hello')], err: [], exit: 0 },
-  { out: [hex('a'), hex('b')], err: [hex('warn')], exit: 3 },
-  refusal(requests[2]!),
-  refusal(requests[3]!),
-  refusal(requests[4]!),
-  refusal(requests[5]!),
-  { error: 'request is not valid UTF-8' },
-  refusal(requests[7]!),
-  refusal(requests[8]!),
-  { out: [''], err: [], exit: 0 },
-  { out: ['780d', '79ff00'], err: [], exit: 0 },
-  { error: 'output line longer than 4092 bytes' },
-  { out: [], err: [], exit: 0 },
+  ...cases.map(([r, reply]) =>
+    reply === REFUSED ? { error: `unknown command ${quote(Buffer.from(r).toString('utf8'))}` } : reply,
+  ),
   { error: 'request ended without 0x0A' },
 ];
 const TAIL = Buffer.from('hel'); // a last request without its 0x0A, then the client's FIN
@@ -65,17 +71,24 @@ interface PythonClientReport {
   replies: unknown[];
   expected_refusals: Array<string | null>;
   fin: boolean;
+  reset: boolean;
 }
 
-async function pythonClient(port: number): Promise<PythonClientReport> {
-  const job = { requests: requests.map((r) => r.toString('hex')), tail: TAIL.toString('hex') };
+async function pythonClient(
+  port: number,
+  job: { requests: string[]; tail?: string; after_fin?: number } = {
+    requests: requests.map((r) => r.toString('hex')),
+    tail: TAIL.toString('hex'),
+  },
+): Promise<PythonClientReport> {
   const result = await runPeer('l02_client.py', [String(port)], { input: JSON.stringify(job), timeoutMs: 30_000 });
   expect(result.code, `the Python client failed:\n${result.stderr}`).toBe(0);
   return JSON.parse(result.stdout) as PythonClientReport;
 }
 
-async function pythonServer(): Promise<number> {
-  const peer = await startPeer('l02_server.py', [JSON.stringify(allowlist)]);
+/** Starts the Python server; `scripted` names get the given bytes as their reply (see l02_server.py). */
+async function pythonServer(scripted: Record<string, { send: string; after: 'fin' | 'rst' | 'stay' }> = {}) {
+  const peer = await startPeer('l02_server.py', [JSON.stringify(allowlist), JSON.stringify(scripted)]);
   return Number(peer.firstLine);
 }
 
@@ -94,7 +107,7 @@ describeWithPython('lesson 02 interop with Python peers written from the Wire fo
     expect(report.replies).toEqual(expectedReplies);
     expect(report.fin, 'the server ended its side after the last reply').toBe(true);
     // The Python client's own reading of "How a refused name is quoted" matches the server.
-    for (const i of [2, 3, 4, 5, 7, 8]) {
+    for (const i of refusedAt) {
       expect(report.expected_refusals[i], `the Python quoting of request ${i}`).toBe(
         (expectedReplies[i] as { error: string }).error,
       );
@@ -118,6 +131,65 @@ describeWithPython('lesson 02 interop with Python peers written from the Wire fo
     expect(refused).toBeInstanceOf(CommandError);
     expect((refused as Error).message).toBe('unknown command "nope"');
     expect(await withDeadline(client.run('blank'), within)).toEqual({ stdout: [''], stderr: [], exitCode: 0 });
+  });
+
+  it('the reference server reads and ignores what a client sends after "request line longer": no reset', async () => {
+    const port = await kit.listen(createCommandServer({ allowlist }));
+    const report = await pythonClient(port, { requests: [hex('hello'), hex('x'.repeat(5000))], after_fin: 1 << 20 });
+    expect(report.replies).toEqual([
+      { out: [hex('hello')], err: [], exit: 0 },
+      { error: 'request line longer than 4096 bytes' },
+    ]);
+    expect(report.reset, 'the server read on after its FIN, as the Wire format says, and sent no reset').toBe(false);
+  });
+
+  // Each bad reply of "What a client does", from a real Python server over
+  // real TCP: the client fails the command with a ProtocolError, closes the
+  // connection and refuses every later command.
+  const badReplies: Array<[string, string, 'fin' | 'rst' | 'stay']> = [
+    ['exit 007', 'exit 007\n', 'stay'],
+    ['exit 256', 'exit 256\n', 'stay'],
+    ['exit followed by a CR', 'exit 0\r\n', 'stay'],
+    ['a tag in capitals', 'OUT x\nexit 0\n', 'stay'],
+    ['a bare "out" with no space', 'out\nexit 0\n', 'stay'],
+    ['a 4,097-byte line', `out ${'x'.repeat(4093)}\nexit 0\n`, 'stay'],
+    ['a line when no command waits', 'exit 0\nexit 0\n', 'stay'],
+    ['a FIN in the middle of a reply', 'out half', 'fin'],
+    ['a reset in the middle of a reply', 'out half', 'rst'],
+    ['a reset before any reply', '', 'rst'],
+  ];
+  it.each(badReplies)('the reference RemoteClient fails %s with a ProtocolError', async (_what, bytes, then) => {
+    const port = await pythonServer({ bad: { send: hex(bytes), after: then } });
+    const client = new RemoteClient(await kit.connect(port));
+    const within = { ms: 20_000, message: 'the RemoteClient never settled the command' };
+    const outcome = await withDeadline(
+      client.run('bad').then(
+        (result) => result,
+        (error: unknown) => error,
+      ),
+      within,
+    );
+    // "a line when no command waits": the first exit 0 answers "bad"; the second breaks the connection.
+    if (!(outcome instanceof Error)) expect(outcome).toEqual({ stdout: [], stderr: [], exitCode: 0 });
+    else expect(outcome, `the error for ${JSON.stringify(bytes.slice(0, 40))}`).toBeInstanceOf(ProtocolError);
+    const later = await withDeadline(
+      client.run('hello').catch((error: unknown) => error),
+      within,
+    );
+    expect(later, 'a command after the protocol broke is refused').toBeInstanceOf(ProtocolError);
+  });
+
+  it('the reference RemoteClient gives the text of an error line that follows output lines, and goes on', async () => {
+    const port = await pythonServer({ bad: { send: hex('out x\nerror boom\n'), after: 'stay' } });
+    const client = new RemoteClient(await kit.connect(port));
+    const within = { ms: 20_000, message: 'the Python server did not answer' };
+    const refused = await withDeadline(
+      client.run('bad').catch((error: unknown) => error),
+      within,
+    );
+    expect(refused).toBeInstanceOf(CommandError);
+    expect((refused as Error).message).toBe('boom');
+    expect(await withDeadline(client.run('hello'), within)).toEqual({ stdout: ['hello'], stderr: [], exitCode: 0 });
   });
 
   it('a Python client gets the same replies from the Python server', async () => {

@@ -38,6 +38,9 @@ const ids: Buffer[] = [
   'say "hi" \\ \t\u0001\u007f你',
   'bytes',
   'quiet',
+  Buffer.alloc(65, 0xff), // too long and not UTF-8: the length is checked first
+  '\uFEFFhello', // a byte order mark is part of the id
+  '\u2028\u2029', // copied as their UTF-8 bytes by JSON.stringify and json.dumps alike
 ].map((id) => Buffer.from(id));
 const run = (id: Buffer): Buffer => encodeFrame([Buffer.of(FrameType.RUN), id]);
 /** Sent after the RUN frames: a keepalive, then one more RUN. */
@@ -58,6 +61,9 @@ const expectedReplies = [
   { error: `unknown command ${JSON.stringify(ids[6]!.toString())}` },
   { stdout: hex(ALL_BYTES), stderr: '', ...exit(0) },
   { stdout: '', stderr: '', ...exit(0) },
+  { error: 'command id must be 1 to 64 bytes, got 65' },
+  { error: `unknown command ${JSON.stringify(ids[10]!.toString())}` },
+  { error: `unknown command ${JSON.stringify(ids[11]!.toString())}` },
   { stdout: hex('hi\n'), stderr: '', ...exit(0) },
 ];
 
@@ -65,17 +71,26 @@ interface PythonClientReport {
   replies: unknown[];
   expected_errors: string[];
   fin: boolean;
+  reset: boolean;
 }
 
-async function pythonClient(port: number): Promise<PythonClientReport> {
-  const job = { ids: ids.map((id) => id.toString('hex')), tail: TAIL.toString('hex') };
+async function pythonClient(
+  port: number,
+  job: { ids: string[]; tail?: string; after_fin?: number } = {
+    ids: ids.map((id) => id.toString('hex')),
+    tail: TAIL.toString('hex'),
+  },
+): Promise<PythonClientReport> {
   const result = await runPeer('l03_client.py', [String(port)], { input: JSON.stringify(job), timeoutMs: 30_000 });
   expect(result.code, `the Python client failed:\n${result.stderr}`).toBe(0);
   return JSON.parse(result.stdout) as PythonClientReport;
 }
 
-async function pythonServer(): Promise<number> {
-  return Number((await startPeer('l03_server.py', [JSON.stringify(commands)])).firstLine);
+/** Starts the Python server; `scripted` ids get the given raw bytes as their reply (see l03_server.py). */
+async function pythonServer(
+  scripted: Record<string, { send: string; after: 'fin' | 'rst' | 'stay' }> = {},
+): Promise<number> {
+  return Number((await startPeer('l03_server.py', [JSON.stringify(commands), JSON.stringify(scripted)])).firstLine);
 }
 
 /** A server's frames as replies: output joined per reply, EXIT and ERROR data as text, and how it ended. */
@@ -113,7 +128,7 @@ describeWithPython('lesson 03 interop with Python peers written from the Wire fo
   it('a Python client gets every reply from the reference server, and predicts every ERROR text', async () => {
     const report = await pythonClient(await kit.listen(createCommandServer({ commands })));
     expect(report.replies).toEqual(expectedReplies);
-    for (const i of [2, 3, 4, 5, 6]) {
+    for (const i of [2, 3, 4, 5, 6, 9, 10, 11]) {
       expect(report.expected_errors[i], `the Python client's ERROR text for id ${i}`).toBe(
         (expectedReplies[i] as { error: string }).error,
       );
@@ -139,6 +154,79 @@ describeWithPython('lesson 03 interop with Python peers written from the Wire fo
     expect((refused as Error).message).toBe('unknown command "nope"');
   });
 
+  it('the reference server reads and drops what a client sends after an ERROR that ends the connection: no reset', async () => {
+    const port = await kit.listen(createCommandServer({ commands }));
+    const report = await pythonClient(port, {
+      ids: [hex('hello')],
+      tail: '000000030168690a', // a STDOUT frame, from the client
+      after_fin: 1 << 20,
+    });
+    expect(report.replies).toEqual([expectedReplies[0], { error: 'frame type 0x01 is not a request (0x00 RUN)' }]);
+    expect(report.reset, 'the server read on after its FIN, as the Wire format says, and sent no reset').toBe(false);
+  });
+
+  // Replies the reference CommandClient must refuse, from a real Python
+  // server over real TCP: the run fails, the connection closes, and so
+  // the next run fails too.
+  const frameOf = (type: number, data: string | Buffer): string =>
+    hex(encodeFrame([Buffer.of(type), Buffer.from(data)]));
+  const exitOf = (json: string | Buffer): string => frameOf(FrameType.EXIT, json);
+  const badReplies: Array<[string, string, 'fin' | 'rst' | 'stay']> = [
+    ['a frame type it does not know (0x05)', frameOf(0x05, 'x'), 'stay'],
+    ['a RUN frame from the server', frameOf(FrameType.RUN, 'x'), 'stay'],
+    ['a frame header over 65,536', '00010001', 'stay'],
+    ['an EXIT whose code is 1e300', exitOf('{"code":1e300,"signal":null}'), 'stay'],
+    ['an EXIT whose reason is null', exitOf('{"code":0,"signal":null,"reason":null}'), 'stay'],
+    ['an EXIT with NaN', exitOf('{"code":NaN,"signal":null}'), 'stay'],
+    ['an EXIT after two byte order marks', exitOf('\uFEFF\uFEFF{"code":0,"signal":null}'), 'stay'],
+    ['an EXIT that is not UTF-8', exitOf(Buffer.from('7b22636f6465223a302c227369676e616c223a22ff227d', 'hex')), 'stay'],
+    ['the end of the connection before EXIT', frameOf(FrameType.STDOUT, 'hi'), 'fin'],
+    ['a reset before EXIT', frameOf(FrameType.STDOUT, 'hi'), 'rst'],
+  ];
+  it.each(badReplies)('the reference CommandClient fails a run on %s', async (_what, bytes, after) => {
+    const client = new CommandClient(await kit.connect(await pythonServer({ bad: { send: bytes, after } })));
+    const within = { ms: 20_000, message: 'the CommandClient never settled the run' };
+    const outcome = await withDeadline(
+      client.run('bad').then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      ),
+      within,
+    );
+    expect(outcome, 'the run must fail').toHaveProperty('error');
+    expect((outcome as { error: unknown }).error).not.toBeInstanceOf(RemoteCommandError);
+    const next = await withDeadline(
+      client.run('hello').then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      ),
+      within,
+    );
+    expect(next, 'the connection is closed: the next run fails too').toHaveProperty('error');
+  });
+
+  it('the reference CommandClient takes an EXIT however it is written: spaces, 0.0, duplicates, a leading BOM', async () => {
+    const client = new CommandClient(
+      await kit.connect(
+        await pythonServer({
+          a: { send: exitOf('{ "signal" : null , "code" : 0.0 }'), after: 'stay' },
+          b: { send: exitOf('{"code":-1,"signal":null,"code":7,"extra":[1]}'), after: 'stay' },
+          c: { send: exitOf('\uFEFF{"code":2,"signal":null}'), after: 'stay' },
+        }),
+      ),
+    );
+    const within = { ms: 20_000, message: 'the Python server did not answer' };
+    expect((await withDeadline(client.run('a'), within)).exit).toEqual({ code: 0, signal: null });
+    expect((await withDeadline(client.run('b'), within)).exit, 'a duplicate counts with its last value').toEqual({
+      code: 7,
+      signal: null,
+    });
+    expect((await withDeadline(client.run('c'), within)).exit, 'one byte order mark at the start is skipped').toEqual({
+      code: 2,
+      signal: null,
+    });
+  });
+
   it('a Python client gets the same replies from the Python server', async () => {
     const report = await pythonClient(await pythonServer());
     expect(report.replies).toEqual(expectedReplies);
@@ -152,6 +240,18 @@ describeWithPython('lesson 03 interop with Python peers written from the Wire fo
       false,
     ],
     ['a header of ff ff ff ff', Buffer.from('ffffffff', 'hex'), false],
+    [
+      'two RUNs, then a header of ff ff ff ff, in one write',
+      Buffer.concat([run(Buffer.from('hello')), run(Buffer.from('nope')), Buffer.from('ffffffff', 'hex')]),
+      false,
+    ],
+    [
+      'two RUNs, then a frame cut inside its payload and a FIN, in one write',
+      Buffer.concat([run(Buffer.from('hello')), run(Buffer.from('fail')), Buffer.from('000000050068', 'hex')]),
+      true,
+    ],
+    ['a header that is 1 read as little-endian (01 00 00 00)', Buffer.from('01000000', 'hex'), false],
+    ['a frame of type 0xff', Buffer.from('00000001ff', 'hex'), false],
     ['a little-endian length (e8 03 00 00)', Buffer.from('e8030000', 'hex'), false],
     ['a frame cut inside its payload, then a FIN', Buffer.from('000000050068', 'hex'), true],
     ['a frame cut inside its header, then a FIN', Buffer.from('0000', 'hex'), true],

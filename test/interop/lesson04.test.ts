@@ -2,7 +2,7 @@
 // section alone (peers/l04_sender.py, peers/l04_receiver.py) against the
 // reference receiver and sender, both ways, refusals included.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -146,14 +146,109 @@ describeWithPython('lesson 04 interop: a Python sender and the reference receive
   });
 });
 
-describeWithPython('lesson 04 interop: the reference sender and a Python receiver', () => {
-  async function pythonReceiver(quota = 64 * 1024 * 1024) {
-    const area = await tempDir();
-    const root = join(area, 'inbox');
-    await mkdir(root);
-    const peer = await startPeer('l04_receiver.py', [root, String(quota)]);
-    return { area, root, port: Number(peer.firstLine) };
+async function pythonReceiver(quota = 64 * 1024 * 1024, misbehave?: string) {
+  const area = await tempDir();
+  const root = join(area, 'inbox');
+  await mkdir(root);
+  const peer = await startPeer('l04_receiver.py', [
+    root,
+    String(quota),
+    ...(misbehave ? ['--after-header', misbehave] : []),
+  ]);
+  return { area, root, port: Number(peer.firstLine) };
+}
+
+// Headers from the Wire format's rules, sent by the Python sender as raw
+// bytes to the reference receiver and to the Python receiver: both must
+// give the same verdict, the one the rules say.
+describeWithPython('lesson 04 interop: both receivers read every kind of header alike', () => {
+  const body = Buffer.from('abc');
+  const sha = sha256(body);
+  const json = (text: string): Buffer => Buffer.from(text);
+  const deepPrefix = `{"name":"deep","size":3,"sha256":"${sha}","x":`;
+  const depth = Math.floor((4096 - deepPrefix.length - 1) / 2);
+  const headers: Array<[string, Buffer, string]> = [
+    ['spaces, other order, escapes', json(` { "sha256" : "${sha}" , "size" : 3 , "n\\u0061me" : "\\u0065sc" } `), 'ok'],
+    ['a size of 3.0', json(`{"name":"f30","size":3.0,"sha256":"${sha}"}`), 'ok'],
+    [
+      'one byte order mark',
+      Buffer.concat([Buffer.from('efbbbf', 'hex'), json(`{"name":"bom","size":3,"sha256":"${sha}"}`)]),
+      'ok',
+    ],
+    ['a lone surrogate in an ignored member', json(`{"name":"ls","size":3,"sha256":"${sha}","x":"\\ud800"}`), 'ok'],
+    [
+      `nesting ${depth} deep in an ignored member`,
+      json(`${deepPrefix}${'['.repeat(depth)}${']'.repeat(depth)}}`),
+      'ok',
+    ],
+    [
+      'two byte order marks',
+      Buffer.concat([Buffer.from('efbbbfefbbbf', 'hex'), json(`{"name":"b2","size":3,"sha256":"${sha}"}`)]),
+      'bad-header',
+    ],
+    [
+      'an encoded surrogate (ed a0 80)',
+      Buffer.concat([json('{"name":"'), Buffer.from('eda080', 'hex'), json(`","size":3,"sha256":"${sha}"}`)]),
+      'bad-header',
+    ],
+    ['NaN', json(`{"name":"n","size":NaN,"sha256":"${sha}"}`), 'bad-header'],
+    ['a duplicate by escape', json(`{"name":"a","n\\u0061me":"b","size":3,"sha256":"${sha}"}`), 'bad-header'],
+    ['a duplicate inside an array', json(`{"name":"a","size":3,"sha256":"${sha}","x":[{"k":1,"k":2}]}`), 'bad-header'],
+    ['a size of 2^53', json(`{"name":"a","size":9007199254740992,"sha256":"${sha}"}`), 'bad-header'],
+    ['an uppercase sha256', json(`{"name":"a","size":3,"sha256":"${sha.toUpperCase()}"}`), 'bad-header'],
+    ['a lone surrogate in the name', json(`{"name":"a\\ud800","size":3,"sha256":"${sha}"}`), 'bad-name'],
+    ['a C1 control character (U+0085) in the name', json(`{"name":"a\\u0085","size":3,"sha256":"${sha}"}`), 'bad-name'],
+    ['the device name "COM¹.txt"', json(`{"name":"com\\u00b9.txt","size":3,"sha256":"${sha}"}`), 'bad-name'],
+    ['a folder of that name', json(`{"name":"a-folder","size":3,"sha256":"${sha}"}`), 'exists'],
+    ['a symbolic link to nothing of that name', json(`{"name":"dangling","size":3,"sha256":"${sha}"}`), 'exists'],
+  ];
+
+  async function verdictFrom(port: number, header: Buffer): Promise<string> {
+    const path = await fileWith(body);
+    const result = await runPeer('l04_sender.py', [
+      HOST,
+      String(port),
+      path,
+      'x',
+      '--header-hex',
+      header.toString('hex'),
+    ]);
+    expect(result.code, result.stderr).not.toBe(2);
+    const verdict = JSON.parse(result.stdout) as Verdict;
+    return verdict.ok ? 'ok' : verdict.code;
   }
+
+  it.each(headers)('%s', async (_what, header, code) => {
+    const reference = await referenceReceiver();
+    const python = await pythonReceiver();
+    for (const root of [reference.root, python.root]) {
+      await mkdir(join(root, 'a-folder'));
+      await symlink(join(root, 'nowhere'), join(root, 'dangling'));
+    }
+    expect(await verdictFrom(reference.port, header), 'the reference receiver').toBe(code);
+    expect(await verdictFrom(python.port, header), 'the Python receiver').toBe(code);
+  });
+});
+
+describeWithPython('lesson 04 interop: the reference sender and a Python receiver', () => {
+  // A receiver that never sends a verdict: the sender must fail with that
+  // reason, not with its body's "Premature close".
+  it.each([
+    ['ends the connection right after the header', 'fin', /ended|closed/],
+    ['resets the connection right after the header', 'rst', /ECONNRESET|ended|closed/],
+    ['announces a verdict of 4097 bytes', '00001001', /4097/],
+  ])('fails, saying why, when the Python receiver %s', async (_what, misbehave, reason) => {
+    const { port } = await pythonReceiver(64 * 1024 * 1024, misbehave);
+    const error = await withDeadline(
+      sendFile(await kit.connect(port), await fileWith(pattern(4 * 1024 * 1024)), 'lost.bin').then(
+        (verdict) => new Error(`resolved with ${JSON.stringify(verdict)}`),
+        (e: Error) => e,
+      ),
+      { ms: 15_000, message: 'sendFile neither failed nor resolved' }, // a Python peer on a loaded machine
+    );
+    expect(error.message).toMatch(reason);
+    expect(error.message).not.toMatch(/Premature close/);
+  });
 
   it('sends a file that the Python receiver saves whole', async () => {
     const { root, port } = await pythonReceiver();

@@ -9,11 +9,26 @@ import { authenticate } from '../../solutions/05-hmac-auth/auth-client.ts';
 import { createAuthServer } from '../../solutions/05-hmac-auth/auth-server.ts';
 import { encodeFrame } from '../../lessons/05-hmac-auth/frame.ts';
 import { FrameReader } from '../../lessons/05-hmac-auth/frame-reader.ts';
-import { AuthError } from '../../lessons/05-hmac-auth/protocol.ts';
+import { AuthError, MAX_HANDSHAKE_PAYLOAD, RefusalCode, refusedMessage } from '../../lessons/05-hmac-auth/protocol.ts';
 import { describeWithPython, runPeer, startPeer } from './python.ts';
 
 const kit = useNetKit();
 const KEY = randomBytes(32);
+
+// Not a Python test: the given protocol.ts must write what the Wire format
+// says every peer reads, here the REFUSED frame that a client reads with
+// the handshake's limit.
+describe('lesson 05: the given refusedMessage', () => {
+  it('keeps REFUSED within the handshake limit of 128 bytes, and cuts a long reason between characters', () => {
+    const long = refusedMessage(RefusalCode.MALFORMED, 'é'.repeat(200)); // 400 bytes of UTF-8
+    expect(long.length, 'a REFUSED payload').toBeLessThanOrEqual(MAX_HANDSHAKE_PAYLOAD);
+    const reason = long.subarray(2);
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(reason), 'the reason is whole UTF-8').toBe('é'.repeat(63));
+    expect(refusedMessage(RefusalCode.BAD_PROOF, 'the proof is wrong').subarray(2).toString()).toBe(
+      'the proof is wrong',
+    );
+  });
+});
 
 describeWithPython('lesson 05: HMAC challenge-response with Python peers', () => {
   describe('a Python client and the reference server', () => {
@@ -23,6 +38,31 @@ describeWithPython('lesson 05: HMAC challenge-response with Python peers', () =>
       expect(result.stderr).toBe('');
       expect(result.stdout.trim()).toBe('echo hello from python');
       expect(result.code).toBe(0);
+    });
+
+    it('gets echoes of an empty frame and of a frame sent in the same write as PROOF', async () => {
+      const port = await kit.listen(createAuthServer({ keys: new Map([['k1', KEY]]) }));
+      const result = await runPeer('l05_client.py', [
+        String(port),
+        'k1',
+        KEY.toString('hex'),
+        'early',
+        '',
+        'late',
+        '--with-proof',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('echo early\necho \necho late\n');
+    });
+
+    it.each([
+      ['hello', 'after hello: CHALLENGE, then the end'],
+      ['proof', 'after proof: WELCOME, then the end'],
+    ])('gets an answer to its last frame, then the end, when it half-closes right after %s', async (step, said) => {
+      const port = await kit.listen(createAuthServer({ keys: new Map([['k1', KEY]]) }));
+      const result = await runPeer('l05_client.py', [String(port), 'k1', KEY.toString('hex'), '--fin-after', step]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim()).toBe(said);
     });
 
     it('is refused with BAD_PROOF (03) for a wrong key, and UNKNOWN_KEY (02) for an unknown id', async () => {

@@ -1,14 +1,21 @@
 """A lesson 02 command server, from lessons/02-sticky-packets/README.md ("Wire format") alone.
 
-Usage: l02_server.py '<allowlist as JSON: {"name": ["/abs/program", "arg", ...]}>'
+Usage: l02_server.py '<allowlist as JSON: {"name": ["/abs/program", "arg", ...]}>' ['<scripted>']
 Listens on 127.0.0.1, port 0, prints the port on its first line, and serves
 each connection in its own thread until it is killed. Commands run without
 a shell, with the README's limits (5 s, 1 MiB per stream).
+
+The optional second argument makes this a bad server on purpose, to test a
+client's side of "What a client does": {"name": {"send": "<hex>", "after":
+"fin" | "rst" | "stay"}} answers the request `name` with those bytes (which
+need not be a valid reply), then ends its side (fin), resets the connection
+(rst, SO_LINGER 0) or goes on reading (stay).
 """
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -61,7 +68,7 @@ def answer(line, allowlist):
     return b"".join(lines) + b"exit %d\n" % done.returncode
 
 
-def serve(conn, allowlist):
+def serve(conn, allowlist, scripted):
     conn.settimeout(IDLE_S)
     reader = LineReader(conn)
     try:
@@ -81,7 +88,19 @@ def serve(conn, allowlist):
             if line is None:  # the client ended its side between lines
                 conn.shutdown(socket.SHUT_WR)
                 return
-            conn.sendall(answer(line, allowlist))
+            script = scripted.get(line.decode("utf-8", "replace"))
+            if script is None:
+                conn.sendall(answer(line, allowlist))
+                continue
+            conn.sendall(bytes.fromhex(script["send"]))
+            if script["after"] == "rst":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return  # close() below now sends a reset
+            if script["after"] == "fin":
+                conn.shutdown(socket.SHUT_WR)
+                while conn.recv(65536):  # wait for the client to close
+                    pass
+                return
     except OSError:  # a reset, or the idle timeout (socket.timeout is an OSError)
         pass
     finally:
@@ -90,13 +109,14 @@ def serve(conn, allowlist):
 
 def main():
     allowlist = json.loads(sys.argv[1])
+    scripted = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
     print(server.getsockname()[1], flush=True)
     while True:
         conn, _ = server.accept()
-        threading.Thread(target=serve, args=(conn, allowlist), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, allowlist, scripted), daemon=True).start()
 
 
 main()

@@ -1,16 +1,22 @@
 """A lesson 03 command server, from lessons/03-struct-framing/README.md ("Wire format") alone.
 
-Usage: l03_server.py '<allowlist as JSON: {"id": ["/abs/program", "arg", ...]}>'
+Usage: l03_server.py '<allowlist as JSON: {"id": ["/abs/program", "arg", ...]}>' ['<scripted>']
 Listens on 127.0.0.1, port 0, prints the port on its first line, and serves
 each connection in its own thread until it is killed. Requests on one
 connection are answered one at a time; commands run without a shell, with
 the README's default limits (10 s, 16 MiB of output).
+
+The optional second argument makes this a bad server on purpose, to test a
+client against replies it must refuse: {"id": {"send": "<hex>", "after":
+"fin" | "rst" | "stay"}} answers RUN id with those raw bytes, then ends its
+side (fin), resets the connection (rst, SO_LINGER 0) or goes on (stay).
 """
 import json
 import os
 import queue
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -81,7 +87,14 @@ def hang_up(conn, text):
         pass
 
 
-def serve(conn, allowlist):
+def hang_up_quietly(conn):
+    """A FIN with nothing before it, then wait for the client to close."""
+    conn.shutdown(socket.SHUT_WR)
+    while conn.recv(65536):
+        pass
+
+
+def serve(conn, allowlist, scripted):
     conn.settimeout(IDLE_S)
     reader = FrameReader(conn)
     try:
@@ -106,6 +119,15 @@ def serve(conn, allowlist):
             except UnicodeDecodeError:
                 conn.sendall(frame(ERROR, b"command id is not valid UTF-8"))
                 continue
+            script = scripted.get(name)
+            if script is not None:
+                conn.sendall(bytes.fromhex(script["send"]))
+                if script["after"] == "rst":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return  # close() below now sends a reset
+                if script["after"] == "fin":
+                    return hang_up_quietly(conn)
+                continue
             if name not in allowlist:
                 text = "unknown command " + json.dumps(name, ensure_ascii=False)
                 conn.sendall(frame(ERROR, text.encode("utf-8")))
@@ -119,13 +141,14 @@ def serve(conn, allowlist):
 
 def main():
     allowlist = json.loads(sys.argv[1])
+    scripted = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
     print(server.getsockname()[1], flush=True)
     while True:
         conn, _ = server.accept()
-        threading.Thread(target=serve, args=(conn, allowlist), daemon=True).start()
+        threading.Thread(target=serve, args=(conn, allowlist, scripted), daemon=True).start()
 
 
 main()

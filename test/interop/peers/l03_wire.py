@@ -81,22 +81,31 @@ def exit_json(code, sig, reason=None):
     return "{" + ",".join("%s:%s" % (json.dumps(k), json.dumps(v)) for k, v in members) + "}"
 
 
+MAX_SAFE = 2**53 - 1  # the largest whole number a 64-bit double holds exactly
+
+
+def _no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
 def parse_exit(data):
     """Checks an EXIT frame's JSON as the README says; raises ValueError if it is not valid."""
-    value = json.loads(data.decode("utf-8"))
+    # Strict UTF-8, skipping one BOM at the very start (utf-8-sig). NaN and
+    # Infinity are not JSON, though json.loads would take them by default.
+    value = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
     if not isinstance(value, dict):
         raise ValueError("EXIT is not a JSON object")
     code, sig = value.get("code", "missing"), value.get("signal", "missing")
     if code is not None:
-        if isinstance(code, bool) or not isinstance(code, (int, float)) or code != int(code):
+        if isinstance(code, bool) or not isinstance(code, (int, float)) or abs(code) > MAX_SAFE or code != int(code):
             raise ValueError("bad code %r" % (code,))
         code = int(code)  # 0, 0.0 and 0e0 are all 0
     if sig is not None and not isinstance(sig, str):
         raise ValueError("bad signal %r" % (sig,))
-    reason = value.get("reason")
-    if reason not in (None, "timeout", "output-limit"):
+    reason = value.get("reason", "absent")
+    if reason not in ("absent", "timeout", "output-limit"):
         raise ValueError("bad reason %r" % (reason,))
     result = {"code": code, "signal": sig}
-    if reason is not None:
+    if reason != "absent":
         result["reason"] = reason
     return result

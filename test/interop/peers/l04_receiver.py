@@ -1,11 +1,15 @@
 """Lesson 04 receiver, written from lessons/04-file-transfer/README.md "Wire format" alone.
 
-Usage: l04_receiver.py ROOT QUOTA
+Usage: l04_receiver.py ROOT QUOTA [--after-header fin|rst|HEX]
 
 Listens on 127.0.0.1, port 0, prints the port on its first line, then
 serves one connection at a time for ever, printing each verdict's JSON
 text on a line of its own. Checks in the README's order, answers with a
 verdict frame, sends its FIN, drops up to 1 MiB more, and closes.
+
+--after-header makes it a bad receiver on purpose, to test a sender: right
+after the header frame it ends the connection (fin), resets it (rst,
+SO_LINGER 0), or sends the bytes HEX stands for and then ends it.
 """
 import hashlib
 import json
@@ -22,6 +26,9 @@ MAX_NAME_BYTES = 255
 MAX_DISCARD = 1024 * 1024
 MAX_SIZE = 2**53 - 1
 IDLE_SECONDS = 30
+# The README: nesting has no limit but the 4096 bytes (about 2,000 levels);
+# json.loads needs more than Python's default recursion limit for that.
+sys.setrecursionlimit(10_000)
 DEVICES = {"con", "prn", "aux", "nul"} | {f"{p}{d}" for p in ("com", "lpt") for d in "0123456789¹²³"}
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -46,6 +53,11 @@ def recv_exactly(sock: socket.socket, n: int, what: str) -> bytes:
     return data
 
 
+def quote(name: str) -> str:
+    """A name in a message, as JSON.stringify writes it: a lone surrogate becomes the escape \\ud800."""
+    return json.dumps(name, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def no_duplicates(pairs):
     seen = set()
     for name, _ in pairs:
@@ -68,7 +80,7 @@ def parse_header(payload: bytes) -> dict:
         value = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=not_json)
     except Refused:
         raise
-    except (ValueError, RecursionError):
+    except ValueError:
         raise Refused("bad-header", "the header is not JSON") from None
     if not isinstance(value, dict):
         raise Refused("bad-header", "the header is not a JSON object")
@@ -119,12 +131,12 @@ class Receiver:
         header = parse_header(recv_exactly(sock, length, "the header"))
         problem = name_problem(header["name"])
         if problem:
-            raise Refused("bad-name", f"the name {json.dumps(header['name'], ensure_ascii=False)} is refused: {problem}")
+            raise Refused("bad-name", f"the name {quote(header['name'])} is refused: {problem}")
         if header["size"] > self.left:
             raise Refused("quota", f"{header['size']} bytes do not fit: {self.left} more may come")
         final = os.path.join(self.root, header["name"])
         if os.path.lexists(final):
-            raise Refused("exists", f"a file named {json.dumps(header['name'], ensure_ascii=False)} is already there")
+            raise Refused("exists", f"a file named {quote(header['name'])} is already there")
         self.left -= header["size"]
         temp = os.path.join(self.root, f".upload-{uuid.uuid4()}.tmp")
         try:
@@ -170,6 +182,15 @@ class Receiver:
                 os.unlink(temp)
             raise
 
+    def misbehave(self, sock: socket.socket, how: str) -> None:
+        (length,) = struct.unpack(">I", recv_exactly(sock, 4, "the header's length"))
+        recv_exactly(sock, length, "the header")
+        if how == "rst":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif how != "fin":
+            sock.sendall(bytes.fromhex(how))
+        sock.close()
+
     def serve(self, sock: socket.socket) -> None:
         sock.settimeout(IDLE_SECONDS)
         try:
@@ -200,6 +221,7 @@ class Receiver:
 
 def main() -> None:
     root, quota = sys.argv[1], int(sys.argv[2])
+    after_header = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--after-header" else None
     receiver = Receiver(root, quota)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -207,7 +229,10 @@ def main() -> None:
     print(listener.getsockname()[1], flush=True)
     while True:
         conn, _ = listener.accept()
-        receiver.serve(conn)
+        if after_header:
+            receiver.misbehave(conn, after_header)
+        else:
+            receiver.serve(conn)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Lesson 04 sender, written from lessons/04-file-transfer/README.md "Wire format" alone.
 
-Usage: l04_sender.py HOST PORT FILE NAME [--half-close] [--header-json TEXT] [--body-bytes N]
+Usage: l04_sender.py HOST PORT FILE NAME [--half-close] [--header-json TEXT | --header-hex HEX] [--body-bytes N]
 
 Sends the header frame and the body, reads the verdict frame while it
 sends, and prints the verdict's JSON text on one line. --half-close sends
 a FIN after the last body byte. --header-json sends TEXT as the header
-payload instead of the one built from the file (for refusal tests).
+payload instead of the one built from the file (for refusal tests);
+--header-hex sends the bytes HEX stands for (any bytes, UTF-8 or not).
 --body-bytes N sends only the first N body bytes (for a short body).
 Exit status: 0 for an ok verdict, 1 for a refusal, 2 for a broken peer.
 """
@@ -59,6 +60,10 @@ def main() -> int:
         i = args.index("--header-json")
         header_json = args[i + 1]
         del args[i : i + 2]
+    if "--header-hex" in args:
+        i = args.index("--header-hex")
+        header_json = bytes.fromhex(args[i + 1])
+        del args[i : i + 2]
     body_bytes = None
     if "--body-bytes" in args:
         i = args.index("--body-bytes")
@@ -72,7 +77,7 @@ def main() -> int:
     if header_json is None:
         header = encode({"name": name, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()})
     else:
-        header = header_json.encode("utf-8")
+        header = header_json if isinstance(header_json, bytes) else header_json.encode("utf-8")
 
     sent = body if body_bytes is None else body[:body_bytes]
     sock = socket.create_connection((host, port), timeout=10)
