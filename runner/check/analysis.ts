@@ -5,7 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { reviewSource, tsMorph } from '../review/rules.ts';
+import { reviewSource } from '../review/rules.ts';
+import { Project } from '../review/ts-morph.ts';
 import type { Diagnostic } from './verdict.ts';
 
 // Loaded with require(), not import: an import of a CommonJS package makes
@@ -77,7 +78,7 @@ const service = ts.createLanguageService(
   },
   ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, root, jsDocParsingMode),
 );
-const project = new tsMorph.Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
 
 function typeErrors(file: string): Diagnostic[] {
   return service.getSemanticDiagnostics(file).flatMap((d) => {

@@ -17,7 +17,8 @@ export interface Analysis {
   notes: Diagnostic[];
 }
 
-const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts']
+/** The code of the analysis: part of the cache key, so that a changed rule makes old results stale. */
+const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts', '../review/code.ts', '../review/ts-morph.ts']
   .map((f) => readFileSync(new URL(f, import.meta.url)))
   .join('');
 
