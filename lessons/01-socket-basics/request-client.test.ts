@@ -9,6 +9,7 @@ import {
   nextEvent,
   pattern,
   rejectionOf,
+  requestServer,
   useNetKit,
   watchClientSockets,
   withDeadline,
@@ -16,21 +17,6 @@ import {
 import { request } from './request-client.ts';
 
 const kit = useNetKit();
-
-/**
- * A server that reads the whole request (until the client's end()), then
- * calls `reply` with its socket and the request. allowHalfOpen keeps the
- * server's sending side open after the client's FIN (task 4 explains why).
- */
-function serverThat(reply: (socket: Socket, request: Buffer) => unknown): Server {
-  return createServer({ allowHalfOpen: true }, (socket) => {
-    kit.track(socket);
-    const chunks: Buffer[] = [];
-    socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => void reply(socket, Buffer.concat(chunks)));
-  });
-}
 
 /** How request() is named in messages, and what the test did. */
 const call = (when: string): Call => ({ call: 'request()', when });
@@ -46,7 +32,7 @@ async function closedPort(): Promise<number> {
 describe('Task 2: a request client', () => {
   it('sends the whole payload, half-closes, and resolves with the whole reply', async () => {
     const payload = pattern(100_000, 1);
-    const port = await kit.listen(serverThat((socket, got) => socket.end(got)));
+    const port = await kit.listen(requestServer(kit, (socket, got) => socket.end(got)));
     const reply = await withDeadline(request(port, payload), {
       ms: 2_500,
       message:
@@ -56,7 +42,7 @@ describe('Task 2: a request client', () => {
   });
 
   it('sends an empty payload as just the end of the request', async () => {
-    const port = await kit.listen(serverThat((socket, got) => socket.end(`got ${got.length} bytes`)));
+    const port = await kit.listen(requestServer(kit, (socket, got) => socket.end(`got ${got.length} bytes`)));
     const reply = await withDeadline(request(port, new Uint8Array(0)), {
       ms: 3_000,
       message: 'your request() with an empty payload never resolved',
@@ -65,7 +51,7 @@ describe('Task 2: a request client', () => {
   });
 
   it('resolves with an empty Buffer when the server ends without a word', async () => {
-    const port = await kit.listen(serverThat((socket) => socket.end()));
+    const port = await kit.listen(requestServer(kit, (socket) => socket.end()));
     const reply = await withDeadline(request(port, Buffer.from('anyone?')), {
       ms: 3_000,
       message: 'your request() never resolved when the server ended without replying',
@@ -80,7 +66,7 @@ describe('Task 2: a request client', () => {
   it('joins a reply that arrives in several pieces', async () => {
     const pieces = ['one ', 'two ', 'three ', 'four'];
     const port = await kit.listen(
-      serverThat(async (socket) => {
+      requestServer(kit, async (socket) => {
         socket.setNoDelay(true);
         for (const piece of pieces) {
           await new Promise<void>((resolve) => socket.write(piece, () => resolve()));
@@ -98,7 +84,7 @@ describe('Task 2: a request client', () => {
 
   it('collects a 1 MiB reply, which never fits in one data event', async () => {
     const big = pattern(1024 * 1024, 2);
-    const port = await kit.listen(serverThat((socket) => socket.end(big)));
+    const port = await kit.listen(requestServer(kit, (socket) => socket.end(big)));
     const reply = await withDeadline(request(port, Buffer.from('big')), {
       ms: 5_000,
       message: 'your request() did not resolve with the 1 MiB reply',
@@ -114,7 +100,7 @@ describe('Task 2: a request client', () => {
   });
 
   it('rejects with ECONNRESET, naming host:port, when the server resets instead of replying', async () => {
-    const port = await kit.listen(serverThat((socket) => socket.resetAndDestroy()));
+    const port = await kit.listen(requestServer(kit, (socket) => socket.resetAndDestroy()));
     const error = await rejectionOf(request(port, Buffer.from('hello')), call('the server reset the connection'));
     expectErrorCode(error, ['ECONNRESET'], call('the server reset the connection'));
     expect(error.message, 'the error message should say which server: host:port').toContain(`127.0.0.1:${port}`);
@@ -123,7 +109,7 @@ describe('Task 2: a request client', () => {
   it('rejects with ECONNRESET when the server resets part way through the reply', async () => {
     const watch = watchClientSockets();
     const port = await kit.listen(
-      serverThat(async (socket) => {
+      requestServer(kit, async (socket) => {
         const client = watch.first();
         const clientRead = client
           ? nextEvent(client, 'data', { message: 'the client never read the first part of the reply' })

@@ -9,6 +9,7 @@ import {
   nextEvent,
   pattern,
   rejectionOf,
+  requestServer,
   useNetKit,
   watchClientSockets,
   withDeadline,
@@ -17,21 +18,6 @@ import { requestWithLimits } from './request-limits.ts';
 
 const kit = useNetKit();
 
-/**
- * A server that reads the whole request (until the client's end()), then
- * calls `reply` with its socket and the request. allowHalfOpen keeps the
- * server's sending side open after the client's FIN (task 4 explains why).
- */
-function serverThat(reply: (socket: Socket, request: Buffer) => unknown): Server {
-  return createServer({ allowHalfOpen: true }, (socket) => {
-    kit.track(socket);
-    const chunks: Buffer[] = [];
-    socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => void reply(socket, Buffer.concat(chunks)));
-  });
-}
-
 /** How requestWithLimits() is named in messages, and what the test did. */
 const call = (when: string): Call => ({ call: 'requestWithLimits()', when });
 
@@ -39,7 +25,7 @@ describe('Task 3: a request client with limits', () => {
   it('still resolves with the whole reply, in however many pieces it comes, within the limits', async () => {
     const pieces = ['one ', 'two ', 'three ', 'four'];
     const port = await kit.listen(
-      serverThat(async (socket, got) => {
+      requestServer(kit, async (socket, got) => {
         socket.setNoDelay(true);
         for (const piece of [...pieces, `(${got.length} bytes)`]) {
           await new Promise<void>((resolve) => socket.write(piece, () => resolve()));
@@ -59,7 +45,7 @@ describe('Task 3: a request client with limits', () => {
   });
 
   it('accepts a reply of exactly maxReplyBytes', async () => {
-    const port = await kit.listen(serverThat((socket) => socket.end('12345')));
+    const port = await kit.listen(requestServer(kit, (socket) => socket.end('12345')));
     const reply = await withDeadline(requestWithLimits(port, Buffer.from('five'), { maxReplyBytes: 5 }), {
       ms: 3_000,
       message: 'your requestWithLimits() never resolved with a 5-byte reply and maxReplyBytes 5',
@@ -69,7 +55,7 @@ describe('Task 3: a request client with limits', () => {
 
   it('rejects with ETIMEDOUT, and destroys its socket, when the server never answers', async () => {
     const watch = watchClientSockets();
-    const port = await kit.listen(serverThat(() => {})); // reads the request, never replies
+    const port = await kit.listen(requestServer(kit, () => {})); // reads the request, never replies
     const when = 'the server never answered (timeoutMs: 200)';
     const error = await rejectionOf(requestWithLimits(port, Buffer.from('hello?'), { timeoutMs: 200 }), call(when));
     expectErrorCode(error, ['ETIMEDOUT'], call(when));
@@ -78,7 +64,7 @@ describe('Task 3: a request client with limits', () => {
   });
 
   it('rejects with ETIMEDOUT when the reply keeps trickling in for longer than timeoutMs', async () => {
-    const server = serverThat(async (socket) => {
+    const server = requestServer(kit, async (socket) => {
       // A timer is the point here: one byte every 20 ms keeps an idle timer
       // happy forever. Bounded: at most 200 bytes (4 s).
       for (let i = 0; i < 200 && !socket.destroyed; i++) {
@@ -98,7 +84,7 @@ describe('Task 3: a request client with limits', () => {
 
   it('rejects with ERR_REPLY_TOO_LARGE, and destroys its socket, when the reply passes maxReplyBytes', async () => {
     const watch = watchClientSockets();
-    const server = serverThat(async (socket) => {
+    const server = requestServer(kit, async (socket) => {
       // An endless reply, bounded here at 1,000 writes of 64 KiB; each write
       // waits until the last one left (its callback also fires on error).
       const block = pattern(64 * 1024);

@@ -31,3 +31,4 @@ export { readExactly, readUntilEnd, type ReadOptions } from './read.ts';
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';
 export { resetClient } from './reset.ts';
 export { ScriptedPeer } from './scripted.ts';
+export { requestServer } from './servers.ts';
