@@ -30,7 +30,14 @@ export interface WorkbookThreads extends PoolRunnerInitializer {
  * bench/runner.bench.ts). Each run still gets a fresh thread, so nothing
  * the learner's code did in one check is there in the next.
  */
-export function workbookThreads({ warm = false }: { warm?: boolean } = {}): WorkbookThreads {
+export function workbookThreads({
+  warm = false,
+  onStart = () => {},
+}: {
+  warm?: boolean;
+  /** Called as each test worker starts (the check session's stall watch gives it time to load). */
+  onStart?: () => void;
+} = {}): WorkbookThreads {
   let spare: { key: string; thread: Worker } | undefined;
   let closed = false;
   const spares = {
@@ -60,7 +67,7 @@ export function workbookThreads({ warm = false }: { warm?: boolean } = {}): Work
   };
   return {
     name: 'workbook-threads',
-    createPoolWorker: (options) => new LimitedThread(options, spares),
+    createPoolWorker: (options) => new LimitedThread(options, spares, onStart),
     close: () => spares.close(),
   };
 }
@@ -75,13 +82,15 @@ class LimitedThread implements PoolWorker {
   readonly #entrypoint: string;
   readonly #options: PoolOptions;
   readonly #spares: Spares;
+  readonly #onStart: () => void;
   /** What a spare must have been started with to stand in for this worker. */
   readonly #key: string;
   #thread: Worker | undefined;
 
-  constructor(options: PoolOptions, spares: Spares) {
+  constructor(options: PoolOptions, spares: Spares, onStart: () => void) {
     this.#options = options;
     this.#spares = spares;
+    this.#onStart = onStart;
     this.#entrypoint = resolve(options.distPath, 'workers/threads.js');
     this.#key = JSON.stringify([this.#entrypoint, options.env, options.execArgv]);
   }
@@ -106,6 +115,7 @@ class LimitedThread implements PoolWorker {
 
   async start(): Promise<void> {
     if (this.#thread) return;
+    this.#onStart();
     const { logger } = this.#options.project.vitest;
     const thread = this.#spares.take(this.#key) ?? this.#spawn();
     thread.ref();

@@ -41,7 +41,7 @@ export class CheckSession {
 
   constructor(private readonly options: SessionOptions) {
     this.#analyzer = options.typecheck ? new Analyzer(options.workbook.root) : undefined;
-    this.#pool = workbookThreads({ warm: options.warm });
+    this.#pool = workbookThreads({ warm: options.warm, onStart: this.#workerStarting });
   }
 
   /** Checks each exercise: syntax, then its tests, while its type check and review run (warnings). */
@@ -109,6 +109,15 @@ export class CheckSession {
     await this.#pool.close();
   }
 
+  /**
+   * Starting a worker and loading its test file get two more stall periods:
+   * on a loaded machine that alone can take seconds, for every file that
+   * starts, not only the first ones.
+   */
+  #workerStarting = (): void => {
+    this.#lastProgress = Math.max(this.#lastProgress, performance.now() + 2 * STALL_MS);
+  };
+
   #isLearnerFile = (file: string): boolean => {
     const dir = this.options.targetDir;
     return file.startsWith(dir + '/') && !file.endsWith('.test.ts');
@@ -129,9 +138,8 @@ export class CheckSession {
       while (pending.length > 0) {
         const vitest = await this.#open();
         for (const file of files) vitest.invalidateFile(file);
-        // Starting workers and loading the first files gets two more stall
-        // periods: on a loaded machine it alone can take seconds.
-        this.#lastProgress = performance.now() + 2 * STALL_MS;
+        this.#lastProgress = performance.now();
+        this.#workerStarting();
         const run = vitest
           .runTestFiles(pending)
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
