@@ -37,6 +37,7 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
  */
 export async function importRunner(name) {
   globalThis[ROOT_KEY] = pathToFileURL(packageRoot).href;
+  // WORKBOOK_RUNNER_CACHE (for tests) must be inside the workbook's folder: the bundle's imports of packages resolve from where it lies.
   const cacheDir = process.env.WORKBOOK_RUNNER_CACHE || join(packageRoot, 'node_modules', '.cache', 'workbook-runner');
   if (process.env.WORKBOOK_BUNDLE !== '0') {
     const current = currentBundle(cacheDir, name);
