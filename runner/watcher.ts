@@ -25,8 +25,13 @@ export interface FileWatcher {
   close(): Promise<void>;
 }
 
-/** Editors save in several steps; 40 ms joins them and is below what a person notices. */
-export const DEFAULT_DEBOUNCE_MS = 40;
+/**
+ * Editors save in several steps (truncate and write, or write a copy and
+ * rename it), all within a few milliseconds; 20 ms joins them. A save that
+ * still splits only costs one more run: a change during a run asks for
+ * another (runner/watch/loop.ts).
+ */
+export const DEFAULT_DEBOUNCE_MS = 20;
 
 /**
  * Watches the folders `dirs` (they must exist: chokidar 4 reports 'ready'

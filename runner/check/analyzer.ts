@@ -17,14 +17,19 @@ export interface Analysis {
   notes: Diagnostic[];
 }
 
-const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts']
+/** The code of the analysis: part of the cache key, so that a changed rule makes old results stale. */
+const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts', '../review/code.ts', '../review/ts-morph.ts']
   .map((f) => readFileSync(new URL(f, import.meta.url)))
   .join('');
+
+const none = (): Analysis => ({ types: [], notes: [] });
 
 export class Analyzer {
   #worker: Worker | undefined;
   #next = 0;
   readonly #pending = new Map<number, (a: Analysis) => void>();
+  /** A request waiting for the one in the worker; a newer one replaces it. */
+  #queued: { files: string[]; resolve: (a: Analysis) => void } | undefined;
   readonly #cacheFile: string;
 
   constructor(private readonly root: string) {
@@ -47,29 +52,52 @@ export class Analyzer {
     await this.#worker?.terminate();
   }
 
+  /**
+   * One request at a time goes to the worker. Requests made meanwhile wait,
+   * and only the newest: in watch mode saves can come faster than a cold
+   * type check, and an older request's findings would be shown for nothing
+   * (a replaced request resolves with no findings).
+   */
   #ask(files: string[]): Promise<Analysis> {
+    return new Promise((resolve) => {
+      if (this.#pending.size === 0) return this.#send(files, resolve);
+      this.#queued?.resolve(none());
+      this.#queued = { files, resolve };
+    });
+  }
+
+  #send(files: string[], resolve: (a: Analysis) => void): void {
     const worker = (this.#worker ??= this.#start());
     const id = this.#next++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
-      worker.postMessage({ id, files });
+    this.#pending.set(id, (analysis) => {
+      resolve(analysis);
+      const queued = this.#queued;
+      this.#queued = undefined;
+      if (queued) this.#send(queued.files, queued.resolve);
     });
+    worker.postMessage({ id, files });
   }
 
   #start(): Worker {
     const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { root: this.root } });
     worker.unref();
     worker.on('message', ({ id, types, notes }: AnalysisReply) => {
-      this.#pending.get(id)?.({ types, notes });
+      const resolve = this.#pending.get(id);
       this.#pending.delete(id);
+      resolve?.({ types, notes });
     });
     // If the checker itself fails, the tests still run; warnings are simply absent.
     const settleAll = (): void => {
-      for (const resolve of this.#pending.values()) resolve({ types: [], notes: [] });
+      const waiting = [...this.#pending.values(), ...(this.#queued ? [this.#queued.resolve] : [])];
       this.#pending.clear();
+      this.#queued = undefined;
+      for (const resolve of waiting) resolve(none());
     };
     worker.on('error', settleAll);
-    worker.on('exit', settleAll);
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined; // the next check starts another
+      settleAll();
+    });
     return worker;
   }
 

@@ -18,15 +18,81 @@ export const WORKER_HEAP_MB = 512;
  */
 export const workerDeaths = new EventEmitter<{ death: [threadId: number, error: Error | undefined] }>();
 
+export interface WorkbookThreads extends PoolRunnerInitializer {
+  /** Ends the spare worker, if there is one. */
+  close(): Promise<void>;
+}
+
+/**
+ * The pool. With `warm` (watch mode), each time a worker stops, a spare
+ * one is started: the next run finds a thread already booted with vitest's
+ * worker code loaded, the larger part of a re-check's start (measured in
+ * bench/runner.bench.ts). Each run still gets a fresh thread, so nothing
+ * the learner's code did in one check is there in the next.
+ */
+export function workbookThreads({
+  warm = false,
+  onStart = () => {},
+}: {
+  warm?: boolean;
+  /** Called as each test worker starts (the check session's stall watch gives it time to load). */
+  onStart?: () => void;
+} = {}): WorkbookThreads {
+  let spare: { key: string; thread: Worker } | undefined;
+  let closed = false;
+  const spares = {
+    /** The spare, if it was started with exactly these settings. */
+    take(key: string): Worker | undefined {
+      const found = spare?.key === key ? spare.thread : undefined;
+      if (!found) void spare?.thread.terminate(); // started for other settings
+      spare = undefined;
+      return found;
+    },
+    prepare(key: string, start: () => Worker): void {
+      if (!warm || closed || spare) return;
+      const thread = start();
+      thread.unref(); // an idle spare never keeps the process alive
+      thread.once('exit', () => {
+        if (spare?.thread === thread) spare = undefined;
+      });
+      thread.on('error', () => {}); // a spare that fails to start is simply not used
+      spare = { key, thread };
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const thread = spare?.thread;
+      spare = undefined;
+      await thread?.terminate();
+    },
+  };
+  return {
+    name: 'workbook-threads',
+    createPoolWorker: (options) => new LimitedThread(options, spares, onStart),
+    close: () => spares.close(),
+  };
+}
+
+type Spares = {
+  take(key: string): Worker | undefined;
+  prepare(key: string, start: () => Worker): void;
+};
+
 class LimitedThread implements PoolWorker {
   readonly name = 'workbook-threads';
   readonly #entrypoint: string;
   readonly #options: PoolOptions;
+  readonly #spares: Spares;
+  readonly #onStart: () => void;
+  /** What a spare must have been started with to stand in for this worker. */
+  readonly #key: string;
   #thread: Worker | undefined;
 
-  constructor(options: PoolOptions) {
+  constructor(options: PoolOptions, spares: Spares, onStart: () => void) {
     this.#options = options;
+    this.#spares = spares;
+    this.#onStart = onStart;
     this.#entrypoint = resolve(options.distPath, 'workers/threads.js');
+    this.#key = JSON.stringify([this.#entrypoint, options.env, options.execArgv]);
   }
 
   get #worker(): Worker {
@@ -49,38 +115,41 @@ class LimitedThread implements PoolWorker {
 
   async start(): Promise<void> {
     if (this.#thread) return;
+    this.#onStart();
     const { logger } = this.#options.project.vitest;
-    this.#thread = new Worker(this.#entrypoint, {
-      env: this.#options.env,
-      execArgv: this.#options.execArgv,
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
-    const { threadId } = this.#thread;
+    const thread = this.#spares.take(this.#key) ?? this.#spawn();
+    thread.ref();
+    this.#thread = thread;
+    const { threadId } = thread;
     let error: Error | undefined;
-    this.#thread.on('error', (e) => (error = e));
-    this.#thread.on('exit', () => {
+    thread.on('error', (e) => (error = e));
+    thread.on('exit', () => {
       if (this.#thread) workerDeaths.emit('death', threadId, error); // not stopped by stop()
     });
     // What the learner's code writes to process.stdout goes where vitest's
     // output goes: the runner gives vitest a sink (runner/check/session.ts).
-    this.#thread.stdout.pipe(logger.outputStream, { end: false });
-    this.#thread.stderr.pipe(logger.errorStream, { end: false });
+    thread.stdout.pipe(logger.outputStream, { end: false });
+    thread.stderr.pipe(logger.errorStream, { end: false });
   }
 
   async stop(): Promise<void> {
     const thread = this.#thread;
     this.#thread = undefined;
     await thread?.terminate();
+    this.#spares.prepare(this.#key, () => this.#spawn());
   }
 
   deserialize(data: unknown): unknown {
     return data;
   }
-}
 
-export const workbookThreads: PoolRunnerInitializer = {
-  name: 'workbook-threads',
-  createPoolWorker: (options) => new LimitedThread(options),
-};
+  #spawn(): Worker {
+    return new Worker(this.#entrypoint, {
+      env: this.#options.env,
+      execArgv: this.#options.execArgv,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+  }
+}

@@ -1,15 +1,15 @@
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { createVitest, type Reporter, type Vitest } from 'vitest/node';
+import type { Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
-import { lessonTestOptions, targetPlugin } from '../target.ts';
+import { lessonTestOptions } from '../target.ts';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { FaultLog } from './fault-log.ts';
 import { findLoops } from './loop-finder.ts';
-import { workerDeaths } from './pool.ts';
+import { type WorkbookThreads, workbookThreads, workerDeaths } from './pool.ts';
 import { findSyntaxError } from './syntax.ts';
 import { type Analysis, Analyzer } from './analyzer.ts';
+import { closeVitest, openVitest } from './vitest-instance.ts';
 import type { Diagnostic, ExerciseResult } from './verdict.ts';
 
 export interface SessionOptions {
@@ -18,10 +18,9 @@ export interface SessionOptions {
   targetDir: string;
   /** Also type-check and review the learner's files (warnings only). */
   typecheck?: boolean;
+  /** Watch mode: start each run's test worker ahead of time, as the previous one stops. */
+  warm?: boolean;
 }
-
-/** The most a test's printed output keeps (a learner's flood must not fill the runner's memory). */
-const OUTPUT_KEPT = 64 * 1024;
 
 /**
  * A run with no finished test for this long is stuck in a loop that never
@@ -29,8 +28,11 @@ const OUTPUT_KEPT = 64 * 1024;
  */
 const STALL_MS = Number(process.env.WORKBOOK_STALL_MS) || lessonTestOptions.testTimeout + 5_000;
 
+const noAnalysis = (): Analysis => ({ types: [], notes: [] });
+
 export class CheckSession {
-  #vitest: Vitest | undefined;
+  #vitest: Promise<Vitest> | undefined;
+  readonly #pool: WorkbookThreads;
   readonly #logs = new Map<string, string[]>();
   #lastProgress = 0;
   #abort: (() => void) | undefined;
@@ -39,31 +41,33 @@ export class CheckSession {
 
   constructor(private readonly options: SessionOptions) {
     this.#analyzer = options.typecheck ? new Analyzer(options.workbook.root) : undefined;
+    this.#pool = workbookThreads({ warm: options.warm, onStart: this.#workerStarting });
   }
 
-  /** Checks each exercise: syntax first, then its tests; type errors and review notes as warnings. */
+  /** Checks each exercise: syntax, then its tests, while its type check and review run (warnings). */
   async run(exercises: Exercise[]): Promise<ExerciseResult[]> {
-    const { results, analysis } = await this.runThenAnalyse(exercises);
+    const analysis = this.analyse(exercises);
+    const results = await this.test(exercises);
     const found = await analysis;
     return results.map((r, i) => ({ ...r, typeWarnings: found[i]!.types, reviewNotes: found[i]!.notes }));
   }
 
   /**
-   * Like run(), but resolves as soon as the tests finish (with no warnings
-   * yet); `analysis` follows, one per exercise. Watch mode shows the verdict
-   * first and the warnings when they come.
+   * The syntax check and the tests of each exercise, without warnings:
+   * watch mode shows this verdict first and runs analyse() after it.
    */
-  async runThenAnalyse(exercises: Exercise[]): Promise<{ results: ExerciseResult[]; analysis: Promise<Analysis[]> }> {
+  async test(exercises: Exercise[]): Promise<ExerciseResult[]> {
     const { workbook, targetDir } = this.options;
     const started = performance.now();
     const files = exercises.map((e) => exerciseFile(e, targetDir));
-    const analysed = this.#analyzer?.check(files) ?? Promise.resolve({ types: [], notes: [] });
+    // vitest starts while the files are parsed; a failure to start is reported by the run.
+    this.#open().catch(() => {});
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
     const ms = performance.now() - started;
-    const results = exercises.map((exercise, i): ExerciseResult => {
+    return exercises.map((exercise, i): ExerciseResult => {
       if (syntax[i])
         return {
           exercise,
@@ -82,11 +86,16 @@ export class CheckSession {
         ms,
       };
     });
+  }
+
+  /** Type errors and review notes in each exercise's file (none without `typecheck`). */
+  async analyse(exercises: Exercise[]): Promise<Analysis[]> {
+    if (!this.#analyzer) return exercises.map(noAnalysis);
+    const { workbook, targetDir } = this.options;
+    const files = exercises.map((e) => exerciseFile(e, targetDir));
+    const { types, notes } = await this.#analyzer.check(files);
     const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
-    const analysis = analysed.then(({ types, notes }) =>
-      files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) })),
-    );
-    return { results, analysis };
+    return files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) }));
   }
 
   /** Stops a run under way (a stuck one, say) at once, and any later one: their files count as not run. */
@@ -97,7 +106,17 @@ export class CheckSession {
 
   async close(): Promise<void> {
     await Promise.all([this.#closeVitest(), this.#analyzer?.close()]);
+    await this.#pool.close();
   }
+
+  /**
+   * Starting a worker and loading its test file get two more stall periods:
+   * on a loaded machine that alone can take seconds, for every file that
+   * starts, not only the first ones.
+   */
+  #workerStarting = (): void => {
+    this.#lastProgress = Math.max(this.#lastProgress, performance.now() + 2 * STALL_MS);
+  };
 
   #isLearnerFile = (file: string): boolean => {
     const dir = this.options.targetDir;
@@ -119,9 +138,8 @@ export class CheckSession {
       while (pending.length > 0) {
         const vitest = await this.#open();
         for (const file of files) vitest.invalidateFile(file);
-        // Starting workers and loading the first files gets two more stall
-        // periods: on a loaded machine it alone can take seconds.
-        this.#lastProgress = performance.now() + 2 * STALL_MS;
+        this.#lastProgress = performance.now();
+        this.#workerStarting();
         const run = vitest
           .runTestFiles(pending)
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
@@ -186,72 +204,32 @@ export class CheckSession {
     return { promise, cancel: () => clearTimeout(timer) };
   }
 
-  async #open(): Promise<Vitest> {
+  /** The session's vitest, started on first use (a failed start is tried again next time). */
+  #open(): Promise<Vitest> {
     if (this.#vitest) return this.#vitest;
     const { workbook, targetDir } = this.options;
-    const progress = (): void => {
-      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-    };
-    const collector: Reporter = {
-      onUserConsoleLog: (log) => {
-        if (!log.taskId) return;
-        const lines = this.#logs.get(log.taskId) ?? [];
-        const kept = lines.reduce((n, l) => n + l.length, 0);
-        if (kept < OUTPUT_KEPT) {
-          lines.push(log.content.slice(0, OUTPUT_KEPT - kept));
-          if (kept + log.content.length > OUTPUT_KEPT)
-            lines.push(`\n… (more output: only the first ${OUTPUT_KEPT / 1024} KiB is kept)\n`);
-        }
-        this.#logs.set(log.taskId, lines);
+    const opening = openVitest({
+      root: workbook.root,
+      lessonsDir: workbook.lessonsDir,
+      targetDir,
+      pool: this.#pool,
+      logs: this.#logs,
+      onProgress: () => {
+        this.#lastProgress = Math.max(this.#lastProgress, performance.now());
       },
-      // Any event from a worker shows it is not stuck in a loop (on a loaded
-      // machine, loading a test file alone can take seconds).
-      onTestModuleCollected: progress,
-      onTestModuleStart: progress,
-      onTestCaseReady: progress,
-      onHookStart: progress,
-      onHookEnd: progress,
-      onTestCaseResult: progress,
-    };
-    this.#vitest = await createVitest(
-      'test',
-      {
-        root: workbook.root,
-        config: false,
-        watch: false,
-        reporters: [collector],
-        include: ['lessons/*/*.test.ts'],
-        includeTaskLocation: true, // each test's line, for its source in results.json
-        ...lessonTestOptions,
-      },
-      {
-        plugins: [targetPlugin(targetDir, workbook.lessonsDir)],
-        // We watch files ourselves (runner/watcher.ts); Vite's watcher would be a second one.
-        server: { watch: null },
-        logLevel: 'silent',
-      },
-      // What the learner's code writes to process.stdout/stderr from a test
-      // worker must not reach the runner's output (it would break --json);
-      // console.log output is collected per test by the reporter above.
-      { stdout: discard(), stderr: discard() },
-    );
-    return this.#vitest;
+    });
+    this.#vitest = opening;
+    opening.catch(() => {
+      if (this.#vitest === opening) this.#vitest = undefined;
+    });
+    return opening;
   }
 
   async #closeVitest({ force = false } = {}): Promise<void> {
-    const vitest = this.#vitest;
+    const opening = this.#vitest;
     this.#vitest = undefined;
-    if (!vitest) return;
-    if (force) {
-      // A worker stuck in a loop never answers the polite stop request. A
-      // second cancel while the first is under way makes vitest stop its
-      // workers by force (SIGKILL for forks, terminate() for threads).
-      const polite = vitest.cancelCurrentRun('keyboard-input');
-      const forced = vitest.cancelCurrentRun('keyboard-input');
-      await settlesWithin(Promise.all([polite, forced]), 2_000);
-    }
-    const closing = vitest.close().catch(() => {});
-    await settlesWithin(closing, 3_000);
+    const vitest = await opening?.catch(() => undefined);
+    if (vitest) await closeVitest(vitest, { force });
   }
 }
 
@@ -263,18 +241,4 @@ function nextDeath(): { promise: Promise<{ threadId: number; error: Error | unde
     workerDeaths.once('death', listener);
   });
   return { promise, cancel: () => workerDeaths.off('death', listener) };
-}
-
-/** A stream that drops what it is given. */
-function discard(): Writable {
-  return new Writable({ write: (_chunk, _encoding, done) => done() });
-}
-
-/** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  const settled = await Promise.race([promise.then(() => true), timeout]);
-  clearTimeout(timer);
-  return settled;
 }

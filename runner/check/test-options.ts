@@ -6,7 +6,7 @@ export const lessonTestOptions = {
   // Worker threads start faster than child processes (measured in watch
   // mode: about 200 ms from save to verdict instead of 300 ms), and
   // terminate() stops even a learner's endless loop. Each has a memory limit.
-  pool: workbookThreads,
+  pool: workbookThreads(),
   // Watches what the learner's code does that vitest does not report
   // (process.exit, child processes, late rejections).
   setupFiles: [fileURLToPath(new URL('./worker-setup.ts', import.meta.url))],

@@ -11,6 +11,8 @@
 //   left, so a late rejection is reported the same way on every run.
 import { createHook, executionAsyncResource } from 'node:async_hooks';
 import { ChildProcess } from 'node:child_process';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { EXIT_ERROR_NAME, FAULT_CHANNEL, type FaultMessage } from './faults.ts';
@@ -83,16 +85,34 @@ prototype.spawn = function (this: ChildProcess, options: { detached?: boolean })
 };
 
 // --- who started the code that failed, and timers left behind ----------------
-const pendingTimers = new Map<number, string>();
+/** A one-off timer a test's code started. */
+interface StartedTimer {
+  timer: { _destroyed?: boolean };
+  /** When it is due, on performance.now()'s clock. */
+  due: number;
+  /** Where it was started (captured now, formatted only if needed). */
+  origin: { stack?: string };
+}
+/** Timers the tests started that may not have fired yet (fired and cleared ones are swept out now and then). */
+let startedTimers: StartedTimer[] = [];
+const pending = (t: StartedTimer): boolean => t.timer._destroyed !== true; // set once a timer fired or was cleared
+// No destroy hook: with one, Node tracks the end of every promise, which
+// costs more than the whole rest of this file (measured with --cpu-prof).
 createHook({
-  init(asyncId, type, _trigger, resource) {
+  init(_asyncId, type, _trigger, resource) {
     const test = startedBy();
     if (!test) return;
     (resource as Stamped)[TEST] = test;
-    if (type === 'Timeout' && !(resource as { _repeat?: unknown })._repeat) pendingTimers.set(asyncId, test);
-  },
-  destroy(asyncId) {
-    pendingTimers.delete(asyncId);
+    if (type !== 'Timeout' || (resource as { _repeat?: unknown })._repeat) return;
+    const origin = {};
+    // Enough frames to pass Node's timer internals; fewer is cheaper.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    Error.captureStackTrace(origin);
+    Error.stackTraceLimit = limit;
+    const timer = resource as StartedTimer['timer'] & { _idleTimeout?: number };
+    if (startedTimers.length >= 1024) startedTimers = startedTimers.filter(pending);
+    startedTimers.push({ timer, due: performance.now() + (Number(timer._idleTimeout) || 1), origin });
   },
 }).enable();
 
@@ -115,13 +135,32 @@ process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: 
 
 /** The longest the file waits, after its last test, for timers its tests started. */
 const LATE_TIMER_WAIT_MS = 1_000;
+/** The kit's and vitest's own timers (deadlines, timeouts) never fail a test late. */
+const infrastructure = [fileURLToPath(new URL('../kit/', import.meta.url)), `${sep}node_modules${sep}`];
+
+/**
+ * Whether the timer was started by the learner's code or the test's own
+ * code: the first frame of its stack outside Node's internals and this file
+ * decides.
+ */
+function startedByCodeUnderTest(timer: StartedTimer): boolean {
+  const frames = (timer.origin.stack ?? '').split('\n').slice(1);
+  const first = frames.find((f) => !f.includes('(node:') && !f.includes(' node:') && !f.includes(thisFile));
+  return first !== undefined && !infrastructure.some((path) => first.includes(path));
+}
+const thisFile = fileURLToPath(import.meta.url);
 
 afterAll(async () => {
   // A test's timer that fires after the last test would otherwise race the
-  // end of the file: its error reported on one run, lost on the next.
+  // end of the file: its error reported on one run, lost on the next. So the
+  // file waits until each timer the code under test started, and that is due
+  // within LATE_TIMER_WAIT_MS, has fired (or was cleared); no longer.
   const until = performance.now() + LATE_TIMER_WAIT_MS;
-  // Bounded by LATE_TIMER_WAIT_MS; polls because timers give no 'all done' event.
-  while (pendingTimers.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  const awaited = startedTimers.filter((t) => pending(t) && t.due <= until && startedByCodeUnderTest(t));
+  // Bounded by LATE_TIMER_WAIT_MS; polls because timers give no 'fired' event.
+  while (awaited.some(pending) && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+  // A fired timer's rejection is reported on the next turn of the event loop.
+  if (awaited.length > 0) await new Promise((resolve) => setImmediate(resolve));
   for (const pid of children) {
     try {
       process.kill(-pid, 'SIGKILL');

@@ -30,13 +30,15 @@ export default defineCommand({
 
 /** Checks the current exercise, then re-checks on every save until the learner quits. */
 export async function watchWorkbook(workbook: Workbook, { manual }: { manual: boolean }): Promise<number> {
-  const session = new CheckSession({ workbook, targetDir: workbook.lessonsDir, typecheck: true });
+  const session = new CheckSession({ workbook, targetDir: workbook.lessonsDir, typecheck: true, warm: true });
   const events = new EventQueue();
   const check: Checker = async (exercise) => {
-    const { results, analysis } = await session.runThenAnalyse([exercise]);
+    const [result] = await session.test([exercise]);
+    // The type check and review start once the verdict is in, so that they
+    // never slow it down; the loop shows their warnings when they come.
     return {
-      result: results[0]!,
-      analysis: analysis.then(([found]) => (found ? formatWarnings(found.types, found.notes) : [])),
+      result: result!,
+      analysis: () => session.analyse([exercise]).then(([found]) => formatWarnings(found!.types, found!.notes)),
     };
   };
   const loop = new WatchLoop({

@@ -4,7 +4,8 @@
 // starter, hints for every task, given files only in lessons/.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Project, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
+import { Project } from '../review/ts-morph.ts';
 import { readHints } from '../hints.ts';
 import type { Workbook } from '../workbook.ts';
 

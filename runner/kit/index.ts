@@ -26,16 +26,8 @@ export {
 } from './clients.ts';
 export { snapshotTree, useTempDirs } from './files.ts';
 export { mustCall, mustNotCall } from './must-call.ts';
-export {
-  HOST,
-  NetKit,
-  closeQuietly,
-  freePort,
-  readExactly,
-  readUntilEnd,
-  useNetKit,
-  type ReadOptions,
-} from './net.ts';
+export { HOST, NetKit, closeQuietly, freePort, useNetKit } from './net.ts';
+export { readExactly, readUntilEnd, type ReadOptions } from './read.ts';
 export { startProxy, type Chunker, type DirectionOptions, type Proxy, type ProxyOptions } from './proxy.ts';
 export { resetClient } from './reset.ts';
 export { ScriptedPeer } from './scripted.ts';

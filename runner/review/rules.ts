@@ -1,7 +1,10 @@
 // Review notes: what a reviewer would flag in network code that tests
 // cannot catch, because the code works on loopback today. Each rule reads
-// the learner's source with ts-morph and never runs it.
-import { Node, type SourceFile, SyntaxKind, type CallExpression } from 'ts-morph';
+// the learner's source with ts-morph and never runs it; review/code.ts
+// resolves what the code refers to.
+import type { Node as AstNode, SourceFile } from 'ts-morph';
+import { calleeName, childProcessBindings, listeners } from './code.ts';
+import { Node, SyntaxKind } from './ts-morph.ts';
 
 export interface ReviewNote {
   rule: string;
@@ -12,7 +15,7 @@ export interface ReviewNote {
 
 interface Rule {
   id: string;
-  check(file: SourceFile, note: (node: Node, message: string) => void): void;
+  check(file: SourceFile, note: (node: AstNode, message: string) => void): void;
 }
 
 /** Every review note for `file`, in source order, at most one per rule and line. */
@@ -29,69 +32,6 @@ export function reviewSource(file: SourceFile): ReviewNote[] {
     });
   }
   return notes.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-/** The calls `x.on('<event>', callback)` / `x.once(...)` in `file`, with their callbacks. */
-function listeners(file: SourceFile, events: readonly string[]): Array<{ call: CallExpression; callback: Node }> {
-  const found: Array<{ call: CallExpression; callback: Node }> = [];
-  for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-    const callee = call.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || !['on', 'once', 'addListener'].includes(callee.getName())) continue;
-    const [event, callback] = call.getArguments();
-    if (!event || !callback || !Node.isStringLiteral(event) || !events.includes(event.getLiteralValue())) continue;
-    if (Node.isArrowFunction(callback) || Node.isFunctionExpression(callback)) found.push({ call, callback });
-  }
-  return found;
-}
-
-function calleeName(call: CallExpression): string {
-  const callee = call.getExpression();
-  if (Node.isIdentifier(callee)) return callee.getText();
-  if (Node.isPropertyAccessExpression(callee)) return callee.getName();
-  return '';
-}
-
-const CHILD_PROCESS = new Set(['child_process', 'node:child_process']);
-
-/**
- * Resolves calls to child_process's functions by what the file imports:
- * `import { exec as run } from 'node:child_process'` makes `run(...)` an
- * exec; `import * as cp` (or a default import, or a require) makes
- * `cp.exec(...)` one. Any other exec, such as `/re/.exec(s)`, is not.
- * Returns the child_process function a call reaches, or undefined.
- */
-function childProcessBindings(file: SourceFile): (call: CallExpression) => string | undefined {
-  const named = new Map<string, string>(); // local name -> exported name
-  const namespaces = new Set<string>();
-  for (const decl of file.getImportDeclarations()) {
-    if (!CHILD_PROCESS.has(decl.getModuleSpecifierValue())) continue;
-    const ns = decl.getNamespaceImport() ?? decl.getDefaultImport();
-    if (ns) namespaces.add(ns.getText());
-    for (const spec of decl.getNamedImports()) {
-      named.set(spec.getAliasNode()?.getText() ?? spec.getName(), spec.getName());
-    }
-  }
-  // const cp = require('child_process'); const { exec } = require('node:child_process');
-  for (const variable of file.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
-    const init = variable.getInitializer();
-    if (!init || !Node.isCallExpression(init) || init.getExpression().getText() !== 'require') continue;
-    const spec = init.getArguments()[0];
-    if (!spec || !Node.isStringLiteral(spec) || !CHILD_PROCESS.has(spec.getLiteralValue())) continue;
-    const binding = variable.getNameNode();
-    if (Node.isIdentifier(binding)) namespaces.add(binding.getText());
-    else if (Node.isObjectBindingPattern(binding)) {
-      for (const element of binding.getElements()) {
-        named.set(element.getName(), element.getPropertyNameNode()?.getText() ?? element.getName());
-      }
-    }
-  }
-  return (call) => {
-    const callee = call.getExpression();
-    if (Node.isIdentifier(callee)) return named.get(callee.getText());
-    if (Node.isPropertyAccessExpression(callee) && namespaces.has(callee.getExpression().getText()))
-      return callee.getName();
-    return undefined;
-  };
 }
 
 const SECRET_LIKE = /digest|hmac|\bmac\b|signature|hash|token|proof|\btag\b/i;

@@ -12,7 +12,7 @@ export type WatchEvent =
   | { type: 'key'; action: KeyAction }
   | { type: 'resize' }
   | { type: 'input-closed' }
-  | { type: 'run-finished'; run: number; result: ExerciseResult; analysis: Promise<string[]> }
+  | { type: 'run-finished'; run: number; result: ExerciseResult; analysis: () => Promise<string[]> }
   | { type: 'run-failed'; run: number; error: Error }
   | { type: 'analysis'; run: number; lines: string[] };
 

@@ -15,8 +15,11 @@ import type { Exercise, Workbook } from '../workbook.ts';
 import { showHints } from '../commands/hint.ts';
 import type { EventQueue, WatchEvent } from './events.ts';
 
-/** Runs one check of `exercise`; the loop gets its outcome as an event. */
-export type Checker = (exercise: Exercise) => Promise<{ result: ExerciseResult; analysis: Promise<string[]> }>;
+/**
+ * Runs one check of `exercise`; the loop gets its outcome as an event.
+ * `analysis` starts the slower type check and review, once the verdict is shown.
+ */
+export type Checker = (exercise: Exercise) => Promise<{ result: ExerciseResult; analysis: () => Promise<string[]> }>;
 
 export interface LoopOptions {
   workbook: Workbook;
@@ -116,14 +119,13 @@ export class WatchLoop {
     );
   }
 
-  #finished(result: ExerciseResult, analysis: Promise<string[]>, run: number): number | undefined {
+  #finished(result: ExerciseResult, analysis: () => Promise<string[]>, run: number): number | undefined {
     const { workbook, store, events } = this.options;
     const exercise = result.exercise;
     store.update((state) => {
       state.done = state.done.filter((id) => id !== exercise.id);
       if (result.status === 'pass') state.done.push(exercise.id);
     });
-    void analysis.then((lines) => events.push({ type: 'analysis', run, lines }));
     if (result.status !== 'pass') {
       const verdict = `${formatResult(result)}\n\n${formatNextSteps(result, { watching: !this.options.manual })}\n`;
       // On a terminal, a re-check after a failure replaces the last verdict.
@@ -135,7 +137,14 @@ export class WatchLoop {
         say(verdict);
         this.#prompt();
       }
-      return this.#afterRun();
+      const code = this.#afterRun();
+      // Warnings for this verdict, unless a newer check has already begun.
+      if (this.#running === undefined)
+        analysis().then(
+          (lines) => events.push({ type: 'analysis', run, lines }),
+          () => {}, // no warnings, then: the verdict stands on its own
+        );
+      return code;
     }
     this.#lastVerdict = undefined;
     say(formatResult(result), '');

@@ -27,7 +27,7 @@ function controlledChecker() {
     new Promise((resolve) => {
       runs.push({
         exercise,
-        finish: (status) => resolve({ result: result(exercise, status), analysis: Promise.resolve([]) }),
+        finish: (status) => resolve({ result: result(exercise, status), analysis: () => Promise.resolve([]) }),
       });
     });
   return { runs, check };
@@ -105,7 +105,10 @@ describe('the watch loop', () => {
   });
 
   it('ends with 0 once every exercise passes', async () => {
-    const check: Checker = async (exercise) => ({ result: result(exercise, 'pass'), analysis: Promise.resolve([]) });
+    const check: Checker = async (exercise) => ({
+      result: result(exercise, 'pass'),
+      analysis: () => Promise.resolve([]),
+    });
     const { done } = start(check);
     expect(await done).toBe(0);
     expect(output).toContain('Every exercise passes.');
