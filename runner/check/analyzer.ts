@@ -32,7 +32,11 @@ export class Analyzer {
   #queued: { files: string[]; resolve: (a: Analysis) => void } | undefined;
   readonly #cacheFile: string;
 
-  constructor(private readonly root: string) {
+  /** `background`: the worker runs at low priority, so that it never slows the tests down. */
+  constructor(
+    private readonly root: string,
+    private readonly options: { background?: boolean } = {},
+  ) {
     this.#cacheFile = join(root, '.workbook', 'analysis-cache.json');
   }
 
@@ -79,7 +83,9 @@ export class Analyzer {
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: { root: this.root } });
+    const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), {
+      workerData: { root: this.root, background: this.options.background === true },
+    });
     worker.unref();
     worker.on('message', ({ id, types, notes }: AnalysisReply) => {
       const resolve = this.#pending.get(id);

@@ -18,8 +18,12 @@ export interface SessionOptions {
   targetDir: string;
   /** Also type-check and review the learner's files (warnings only). */
   typecheck?: boolean;
-  /** Watch mode: start each run's test worker ahead of time, as the previous one stops. */
-  warm?: boolean;
+  /**
+   * Watch mode: each run's test worker is started ahead, as the previous one
+   * stops, and the type check runs at low priority (its warnings follow the
+   * verdict anyway).
+   */
+  watching?: boolean;
 }
 
 /**
@@ -40,8 +44,10 @@ export class CheckSession {
   readonly #analyzer: Analyzer | undefined;
 
   constructor(private readonly options: SessionOptions) {
-    this.#analyzer = options.typecheck ? new Analyzer(options.workbook.root) : undefined;
-    this.#pool = workbookThreads({ warm: options.warm, onStart: this.#workerStarting });
+    this.#analyzer = options.typecheck
+      ? new Analyzer(options.workbook.root, { background: options.watching })
+      : undefined;
+    this.#pool = workbookThreads({ warm: options.watching, onStart: this.#workerStarting });
   }
 
   /** Checks each exercise: syntax, then its tests, while its type check and review run (warnings). */

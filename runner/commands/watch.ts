@@ -30,7 +30,7 @@ export default defineCommand({
 
 /** Checks the current exercise, then re-checks on every save until the learner quits. */
 export async function watchWorkbook(workbook: Workbook, { manual }: { manual: boolean }): Promise<number> {
-  const session = new CheckSession({ workbook, targetDir: workbook.lessonsDir, typecheck: true, warm: true });
+  const session = new CheckSession({ workbook, targetDir: workbook.lessonsDir, typecheck: true, watching: true });
   const events = new EventQueue();
   const check: Checker = async (exercise) => {
     const [result] = await session.test([exercise]);
