@@ -37,7 +37,8 @@ async function serve(socket: Socket): Promise<void> {
   }
 }
 
-const server = createServer((socket) => {
+// allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+const server = createServer({ allowHalfOpen: true }, (socket) => {
   socket.on('error', () => socket.destroy());
   busy.set(socket, false);
   socket.once('close', () => busy.delete(socket));

@@ -1,6 +1,6 @@
 import { connect, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { HOST, expectBytes, nextEvent, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import { HOST, expectBytes, nextEvent, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { createDrainingServer, type LineHandler } from './graceful-shutdown.ts';
 import { LineClient } from './line-client.ts';
 import { shout } from './shout-protocol.ts';
@@ -53,6 +53,24 @@ describe('Task 6: graceful shutdown', () => {
     const { server } = createDrainingServer(async (line) => shout(line));
     const a = await client(await kit.listen(server));
     expectBytes(await a.ask('hello'), 'HELLO\n', 'the reply to "hello"');
+  });
+
+  it('answers every line of a client that ends its side (FIN) right after sending them', async () => {
+    // The handler takes its time: the client's FIN arrives before the first reply is ready.
+    const { server } = createDrainingServer(async (line) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return shout(line);
+    });
+    const socket = await kit.connect(await kit.listen(server), { allowHalfOpen: true });
+    socket.end('one\ntwo\n');
+    const got = await readUntilEnd(socket, {
+      message: 'your server never ended its side after the client sent two lines and its FIN',
+    });
+    expectBytes(
+      got,
+      'ONE\nTWO\n',
+      "everything the server sent back (create the server with allowHalfOpen: true, or Node ends your side at the client's FIN, before the replies are ready)",
+    );
   });
 
   it('stops accepting new connections as soon as shutdown begins', async () => {

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { expectBytes, formatMs, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import { expectBytes, formatMs, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
 import { createHashServer } from './hash-server.ts';
 import { LineClient } from './line-client.ts';
 import { expectedDigest, hashReply } from './shout-protocol.ts';
@@ -48,6 +48,21 @@ describe('Task 4: heavy work off the event loop', () => {
     expectBytes(await a.ask('HASH hunter2'), hashReply(expectedDigest(Buffer.from('hunter2'), 1_000)), 'HASH hunter2');
     expectBytes(await a.ask('HASH '), hashReply(expectedDigest(Buffer.alloc(0), 1_000)), 'HASH with an empty secret');
     expectBytes(await a.ask('hash is not a request'), 'HASH IS NOT A REQUEST\n', 'a plain line');
+  });
+
+  it('answers a HASH sent by a client that ends its side (FIN) right after it', async () => {
+    // 50,000 iterations: the hash takes long enough that the FIN always arrives before the digest.
+    const port = await kit.listen(createHashServer({ hashIterations: 50_000 }));
+    const socket = await kit.connect(port, { allowHalfOpen: true });
+    socket.end('HASH hunter2\nbye\n');
+    const got = await readUntilEnd(socket, {
+      message: 'your server never ended its side after a client sent HASH hunter2 and its FIN',
+    });
+    expectBytes(
+      got,
+      Buffer.concat([hashReply(expectedDigest(Buffer.from('hunter2'), 50_000)), Buffer.from('BYE\n')]),
+      "everything the server sent back (create the server with allowHalfOpen: true, or Node ends your side at the client's FIN, before the digest is ready)",
+    );
   });
 
   it('keeps answering another client while four clients ask for heavy work', { timeout: 60_000 }, async () => {

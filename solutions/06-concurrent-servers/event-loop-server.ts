@@ -19,7 +19,8 @@ export interface ShoutServerOptions {
  */
 export function createShoutServer(options: ShoutServerOptions = {}): Server {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-  return createServer((socket) => {
+  // allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+  return createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy()); // one client's reset must not crash the others
     // Not awaited: the handler returns at once, and this client's loop
     // runs whenever its socket has bytes, beside every other client's.

@@ -64,7 +64,8 @@ export function createDrainingServer(handle: LineHandler): DrainingServer {
     }
   };
 
-  const server = createServer((socket) => {
+  // allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     const connection: Connection = { busy: false };
     connections.set(socket, connection);

@@ -36,7 +36,8 @@ export function createGuardedServer(options: GuardedServerOptions = {}): Server 
   const maxLineBytes = checked('maxLineBytes', options.maxLineBytes ?? MAX_LINE_BYTES);
   let connected = 0;
 
-  return createServer((socket) => {
+  // allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+  return createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     // Node's own server.maxConnections would close this socket without a
     // word; the client could not tell "full" from a crash. Count, and say so.

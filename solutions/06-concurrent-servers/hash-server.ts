@@ -59,7 +59,8 @@ export function createHashServer(options: HashServerOptions = {}): Server {
     }
   };
 
-  return createServer((socket) => {
+  // allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+  return createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     void serve(socket, answer);
   });

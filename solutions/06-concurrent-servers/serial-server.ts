@@ -29,7 +29,8 @@ export function createSerialServer(): Server {
   // pauseOnConnect: Node accepts every connection at once, but reads
   // nothing from it until we resume it. That is Python's accept loop: the
   // client is connected, its bytes wait in the kernel, nobody reads them.
-  return createServer({ pauseOnConnect: true }, (socket) => {
+  // allowHalfOpen: a client may send its lines and end its side at once; it still gets every reply.
+  return createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
     socket.on('error', () => socket.destroy()); // a waiting client may reset
     waiting.push(socket);
     void serveWaiting();

@@ -187,8 +187,15 @@ class Receiver:
         recv_exactly(sock, length, "the header")
         if how == "rst":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif how != "fin":
+            return sock.close()
+        if how != "fin":
             sock.sendall(bytes.fromhex(how))
+        sock.shutdown(socket.SHUT_WR)
+        try:  # read and drop the body until the sender closes: closing with it unread would send a reset
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass
         sock.close()
 
     def serve(self, sock: socket.socket) -> None:

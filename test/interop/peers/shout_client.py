@@ -2,7 +2,9 @@
 ("Wire format") alone. Standard library only.
 
 Usage: shout_client.py PORT ITERATIONS CHECK
-CHECK is one of: shout, hash, too-long, full, timeout.
+CHECK is one of: shout, hash, hash-fin, shout-fin, too-long, full, timeout.
+hash-fin and shout-fin send their lines and the client's FIN at once: the
+server must still answer every whole line, then end its side.
 Prints one line per check that passed and exits 0; exits 1 with the reason
 on the first mismatch.
 """
@@ -77,9 +79,29 @@ elif check == "hash":
     if r.line() != b"HASH LOWER\n":
         fail("a lower-case 'hash' line must be shouted")
     print("hash ok")
+elif check in ("hash-fin", "shout-fin"):
+    s, r = connect()
+    lines = [b"HASH hunter2", b"bye"] if check == "hash-fin" else [b"one", b"two"]
+    s.sendall(b"".join(line + b"\n" for line in lines))
+    s.shutdown(socket.SHUT_WR)  # at once: the replies are not ready yet
+    for line in lines:
+        secret = line[5:] if line.startswith(b"HASH ") else None
+        want = (
+            hashlib.pbkdf2_hmac("sha256", secret, b"lesson-06", iterations, 32).hex().encode()
+            if secret is not None
+            else upper(line)
+        ) + b"\n"
+        got = r.line()
+        if got != want:
+            fail(f"{line!r} sent with the client's FIN: got {got!r}, expected {want!r}")
+    if not r.at_eof():
+        fail("the server did not end its side after the last reply")
+    print(f"{check} ok")
 elif check == "too-long":
     s, r = connect()
-    s.sendall(b"x" * 1025)
+    s.sendall(b"ok\n" + b"x" * 1025)
+    if r.line() != b"OK\n":
+        fail("the whole line before the long one was not answered first")
     got = r.line()
     if got != b"ERR too long\n":
         fail(f"a 1,025-byte line: got {got!r}")
