@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAll, everySplit, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
+import {
+  decodeAll,
+  everySplit,
+  expectBytes,
+  hex,
+  newSeed,
+  nextEvent,
+  standardChunkings,
+} from '../../runner/kit/index.ts';
 import { Writable } from 'node:stream';
 import { ByteQueue, FrameDecoder, FrameError, encodeFrame, writeFrame, type FrameOptions } from './frame-codec.ts';
 
 const MiB = 1024 * 1024;
 const seed = newSeed();
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** A frame built by the test itself (u32be length | payload), so decoder tests never depend on your encoder. */
 function frame(payload: Uint8Array | string): Buffer {
