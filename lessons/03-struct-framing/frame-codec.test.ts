@@ -535,6 +535,21 @@ describe('Task 2: a frame codec (writeFrame)', () => {
     ).toBe(false);
   });
 
+  it('returns true for a 64 KiB frame that the stream takes at once (what is buffered after uncork, not the corked write())', () => {
+    const { stream } = recordingStream({ highWaterMark: 16 * 1024 });
+    expect(
+      writeFrame(stream, Buffer.alloc(64 * 1024)),
+      "the stream took the whole frame at uncork(), so its buffer is empty: writeFrame must return true. (While corked, write() of 64 KiB says false: return stream.writableLength < stream.writableHighWaterMark after uncork(), or every caller waits for 'drain' after every large frame.)",
+    ).toBe(true);
+  });
+
+  it('returns false on a destroyed stream, as write() does, so that a loop of writes stops', () => {
+    const { stream } = recordingStream();
+    stream.on('error', () => {}); // writing to a destroyed stream also emits an error: not what this test is about
+    stream.destroy();
+    expect(writeFrame(stream, Buffer.from('hi')), 'writeFrame on a destroyed stream').toBe(false);
+  });
+
   it('refuses a payload over the limit before writing anything', () => {
     const { stream, calls } = recordingStream();
     let thrown: unknown;

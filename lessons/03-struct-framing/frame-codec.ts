@@ -72,13 +72,15 @@ export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOpti
  * Writes one frame to `stream` without copying the payload: the 4-byte
  * header and the payload go to the stream as two buffers, corked so that
  * they leave in one write (writev). For large payloads this saves a copy
- * of every byte. Returns what write() returns: `false` means the stream's
- * buffer is full, so wait for 'drain' before writing more.
+ * of every byte. Returns `false` when the stream's buffer is full after
+ * the write, as write() does: then wait for 'drain' before writing more.
  */
 export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
   // TODO: check the limit as encodeFrame does (before writing anything);
   // write a 4-byte header, then the payload itself (not a copy), between
-  // stream.cork() and stream.uncork(); return what the payload's write() returned.
+  // stream.cork() and stream.uncork(); then return whether the buffer has
+  // room: !stream.destroyed && stream.writableLength < stream.writableHighWaterMark
+  // (not what write() returned while corked: see the README).
   throw new Error('TODO: write writeFrame (task 2 in lessons/03-struct-framing/README.md)');
 }
 

@@ -78,19 +78,22 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
  */
 export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOptions = {}): Buffer {
   const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  // Plain index loops: this runs per frame, and entries() would allocate per frame.
   let total = 0;
-  for (const [i, payload] of payloads.entries()) {
-    if (payload.length > maxFrameSize) {
+  for (let i = 0; i < payloads.length; i++) {
+    const length = payloads[i]!.length;
+    if (length > maxFrameSize) {
       throw new FrameError(
         'FRAME_TOO_LARGE',
-        `cannot send payload ${i + 1} of ${payloads.length}, ${count(payload.length)}: the frame limit is ${count(maxFrameSize)}`,
+        `cannot send payload ${i + 1} of ${payloads.length}, ${count(length)}: the frame limit is ${count(maxFrameSize)}`,
       );
     }
-    total += HEADER_SIZE + payload.length;
+    total += HEADER_SIZE + length;
   }
   const frames = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const payload of payloads) {
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i]!;
     frames.writeUInt32BE(payload.length, at);
     frames.set(payload, at + HEADER_SIZE);
     at += HEADER_SIZE + payload.length;
@@ -102,8 +105,8 @@ export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOpti
  * Writes one frame to `stream` without copying the payload: the 4-byte
  * header and the payload go to the stream as two buffers, corked so that
  * they leave in one write (writev). For large payloads this saves a copy
- * of every byte. Returns what write() returns: `false` means the stream's
- * buffer is full, so wait for 'drain' before writing more.
+ * of every byte. Returns `false` when the stream's buffer is full after
+ * the write, as write() does: then wait for 'drain' before writing more.
  */
 export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
   const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
@@ -117,9 +120,12 @@ export function writeFrame(stream: Writable, payload: Uint8Array, options: Frame
   header.writeUInt32BE(payload.byteLength, 0);
   stream.cork();
   stream.write(header);
-  const roomLeft = stream.write(payload);
+  stream.write(payload);
   stream.uncork();
-  return roomLeft;
+  // Not what write() returned: while corked, nothing leaves, so a payload as
+  // big as the buffer (16 KiB) always got false, and every caller waited
+  // for 'drain' after every large frame. After uncork() it has left.
+  return !stream.destroyed && stream.writableLength < stream.writableHighWaterMark;
 }
 
 /**
