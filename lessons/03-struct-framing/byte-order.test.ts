@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expectBytes } from '../../runner/kit/index.ts';
+import { expectBytes, hex } from '../../runner/kit/index.ts';
 import { decodeLength, encodeLength, looksLittleEndian, packNativeInt } from './byte-order.ts';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const MiB = 1024 * 1024;
 
 describe('Task 1: lengths in network byte order', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ScriptedPeer, expectBytes, newSeed, standardChunkings, withDeadline } from '../../runner/kit/index.ts';
+import {
+  ScriptedPeer,
+  expectBytes,
+  hex,
+  newSeed,
+  pattern,
+  standardChunkings,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { CommandClient } from './command-client.ts';
 import { FrameType, RemoteCommandError, type CommandResult } from './command-protocol.ts';
 import { FrameError } from './frame-codec.ts';
@@ -62,11 +70,7 @@ describe('Task 5: a framed command client', () => {
   it('sends RUN "hello" as 00 00 00 06 00 68 65 6c 6c 6f', async () => {
     const peer = new ScriptedPeer();
     await startRun(new CommandClient(peer), peer, 'hello', 10);
-    expectBytes(
-      peer.received,
-      Buffer.from('00000006' + '00' + Buffer.from('hello').toString('hex'), 'hex'),
-      'the RUN frame for "hello"',
-    );
+    expectBytes(peer.received, hex('00 00 00 06 00 68 65 6c 6c 6f'), 'the RUN frame for "hello"');
   });
 
   const reply = Buffer.concat([
@@ -106,8 +110,7 @@ describe('Task 5: a framed command client', () => {
   it('runs two commands on one connection, the first with 5 MiB of output, and the second reply comes out clean', async () => {
     const peer = new ScriptedPeer();
     const client = new CommandClient(peer);
-    const big = Buffer.alloc(5 * 1024 * 1024);
-    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 9)) & 0xff;
+    const big = pattern(5 * 1024 * 1024);
     const frames: Buffer[] = [];
     for (let at = 0; at < big.length; at += 65_535) frames.push(stdout(big.subarray(at, at + 65_535)));
     const { result: first } = await startRun(client, peer, 'big', 8);
@@ -159,7 +162,7 @@ describe('Task 5: a framed command client', () => {
   it('fails with FrameError FRAME_TOO_LARGE on a frame header over 64 KiB, before its payload arrives', async () => {
     const peer = new ScriptedPeer();
     const { result } = await startRun(new CommandClient(peer), peer, 'hello', 10);
-    await peer.deliver([Buffer.from('00010001', 'hex')]); // 65,537: one byte over
+    await peer.deliver([hex('00 01 00 01')]); // 65,537: one byte over
     const error = await failure(result, 'a frame header of 00 01 00 01');
     expect(error, `run() failed with ${error.name}: ${error.message}`).toBeInstanceOf(FrameError);
     expect((error as FrameError).code).toBe('FRAME_TOO_LARGE');

@@ -1,7 +1,15 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { expectBytes, nextEvent, readExactly, readUntilEnd, useNetKit, withDeadline } from '../../runner/kit/index.ts';
+import {
+  expectBytes,
+  nextEvent,
+  pattern,
+  readExactly,
+  readUntilEnd,
+  useNetKit,
+  withDeadline,
+} from '../../runner/kit/index.ts';
 import { FrameType, MAX_COMMAND_FRAME, type ExitStatus } from './command-protocol.ts';
 import { createCommandServer, type CommandServerOptions } from './command-server.ts';
 
@@ -10,14 +18,14 @@ const kit = useNetKit();
 // Harmless commands only: this same Node.js binary running fixed scripts.
 const js = (code: string, ...args: string[]): [string, ...string[]] => [process.execPath, '-e', code, ...args];
 const FIVE_MIB = 5 * 1024 * 1024;
-const pattern = (i: number): number => (i * 131 + (i >>> 9)) & 0xff; // every byte value, 0x00 and 0x0a included
 const SHELL_BAIT = '$(id); rm -rf ~ `ls` | cat';
 const commands: CommandServerOptions['commands'] = {
   hello: js('process.stdout.write("hi\\n")'),
   fail: js('process.stderr.write("oops\\n"); process.exitCode = 3'),
   bytes: js('process.stdout.write(Buffer.from(Array.from({ length: 256 }, (_, i) => i)))'),
   big: js(
-    `const n = ${FIVE_MIB}, b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 9)) & 0xff; process.stdout.write(b)`,
+    // The kit's pattern() (every byte value, no repeats), its own source sent along: one definition of the bytes.
+    `${pattern.toString()}; process.stdout.write(pattern(${FIVE_MIB}))`,
   ),
   'echo-arg': js('process.stdout.write(process.argv[1])', SHELL_BAIT),
   // Reachable only by a server that decodes ids lossily: bytes 62 61 64 ff
@@ -182,9 +190,7 @@ describe('Task 4: a framed command server', { timeout: 30_000 }, () => {
     const { socket, reader } = await connect(await start());
     socket.write(runFrame('big'));
     const big = await reader.reply('the reply to RUN "big" (5 MiB)', 15_000);
-    const expected = Buffer.alloc(FIVE_MIB);
-    for (let i = 0; i < FIVE_MIB; i++) expected[i] = pattern(i);
-    expectBytes(big.stdout, expected, 'the 5 MiB stdout of "big"');
+    expectBytes(big.stdout, pattern(FIVE_MIB), 'the 5 MiB stdout of "big"');
     expect(big.exit).toEqual({ code: 0, signal: null });
     socket.write(runFrame('hello'));
     const next = await reader.reply('the reply to RUN "hello" after the 5 MiB');

@@ -1,12 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAll, everySplit, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
+import {
+  decodeAll,
+  everySplit,
+  expectBytes,
+  hex,
+  newSeed,
+  nextEvent,
+  pattern,
+  standardChunkings,
+} from '../../runner/kit/index.ts';
 import { Writable } from 'node:stream';
-import { ByteQueue, FrameDecoder, FrameError, encodeFrame, writeFrame, type FrameOptions } from './frame-codec.ts';
+import {
+  ByteQueue,
+  FrameDecoder,
+  FrameError,
+  FrameReader,
+  encodeFrame,
+  encodeFrames,
+  writeFrame,
+  type FrameOptions,
+} from './frame-codec.ts';
 
 const MiB = 1024 * 1024;
 const seed = newSeed();
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** A frame built by the test itself (u32be length | payload), so decoder tests never depend on your encoder. */
 function frame(payload: Uint8Array | string): Buffer {
@@ -27,20 +44,42 @@ function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 }
 
+interface Decoded {
+  frames: Buffer[];
+  error: Error | undefined;
+}
+type Decode = (chunks: readonly Uint8Array[], options?: FrameOptions) => Promise<Decoded>;
+
 /** Writes `chunks` into a new FrameDecoder, ends it, and collects the frames and the error, if any. */
-async function decode(
-  chunks: readonly Uint8Array[],
-  options?: FrameOptions,
-): Promise<{ frames: Buffer[]; error: Error | undefined }> {
+async function decode(chunks: readonly Uint8Array[], options?: FrameOptions): Promise<Decoded> {
   const { outputs, error } = await decodeAll<Buffer>(new FrameDecoder(options), chunks, 'FrameDecoder');
   return { frames: outputs, error };
 }
 
+/** Pushes `chunks` into a new FrameReader, ends it, and collects the frames and the error it threw, if any. */
+async function read(chunks: readonly Uint8Array[], options?: FrameOptions): Promise<Decoded> {
+  const frames: Buffer[] = [];
+  try {
+    const reader = new FrameReader((frame) => frames.push(frame), options);
+    for (const chunk of chunks) reader.push(chunk);
+    reader.end();
+  } catch (error) {
+    return { frames, error: error as Error };
+  }
+  return { frames, error: undefined };
+}
+
+/** The two faces of the decoder: every decoding test runs against both. */
+const decoders: Array<[string, Decode]> = [
+  ['FrameReader', read],
+  ['FrameDecoder', decode],
+];
+
 /** Fails with the decoder's own error message, when it failed where it should not have. */
-function expectNoError(error: Error | undefined, what: string): void {
+function expectNoError(error: Error | undefined, what: string, decoder = 'FrameDecoder'): void {
   if (error !== undefined)
     throw new Error(
-      `${what}, but your FrameDecoder failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`,
+      `${what}, but your ${decoder} failed: ${error.name}${'code' in error ? ` (code ${String(error.code)})` : ''}: ${error.message}`,
     );
 }
 
@@ -57,7 +96,7 @@ function expectFrames(actual: readonly Buffer[], expected: ReadonlyArray<Uint8Ar
   const count = (n: number): string => (n === 1 ? '1 frame' : `${n} frames`);
   expect(
     actual.length,
-    `decoding ${how}: ${count(expected.length)} sent, your decoder emitted ${count(actual.length)}`,
+    `decoding ${how}: ${count(expected.length)} sent, your decoder gave ${count(actual.length)}`,
   ).toBe(expected.length);
   actual.forEach((f, i) => expectBytes(f, expected[i]!, `frame ${i + 1} of ${expected.length} (decoded ${how})`));
 }
@@ -113,6 +152,40 @@ describe('Task 2: a frame codec', () => {
     });
   });
 
+  describe('encodeFrames', () => {
+    it('frames "hi", an empty payload and [01 02] into one buffer: 00 00 00 02 68 69 00 00 00 00 00 00 00 02 01 02', () => {
+      expectBytes(
+        encodeFrames([Buffer.from('hi'), Buffer.alloc(0), Uint8Array.of(1, 2)]),
+        hex('00 00 00 02 68 69  00 00 00 00  00 00 00 02 01 02'),
+        'encodeFrames(["hi", empty, [01 02]])',
+      );
+    });
+
+    it('gives the same bytes as encodeFrame for each payload, in order', () => {
+      const payloads = Array.from({ length: 300 }, (_, i) => pattern(i % 150, i));
+      expectBytes(encodeFrames(payloads), Buffer.concat(payloads.map(frame)), 'encodeFrames of 300 payloads');
+    });
+
+    it('gives an empty buffer for no payloads', () => {
+      expect(encodeFrames([]).length, 'encodeFrames([])').toBe(0);
+    });
+
+    it('refuses the whole batch when any payload is over maxFrameSize (FRAME_TOO_LARGE)', () => {
+      let error: Error | undefined;
+      try {
+        encodeFrames([Buffer.from('abcd'), Buffer.from('abcde'), Buffer.from('ok')], { maxFrameSize: 4 });
+      } catch (e) {
+        error = e as Error;
+      }
+      expectFrameError(error, 'FRAME_TOO_LARGE', 'encodeFrames with a 5-byte payload second, maxFrameSize 4');
+      expectBytes(
+        encodeFrames([Buffer.from('abcd')], { maxFrameSize: 4 }),
+        frame('abcd'),
+        'a 4-byte payload under a 4-byte limit',
+      );
+    });
+  });
+
   describe('ByteQueue', () => {
     it('counts the bytes pushed and gives them back in order, across chunks', () => {
       const queue = new ByteQueue();
@@ -160,23 +233,23 @@ describe('Task 2: a frame codec', () => {
     });
   });
 
-  describe('FrameDecoder: any chunking', () => {
+  describe.each(decoders)('%s: any chunking', (name, decode) => {
     it('decodes 00 00 00 02 68 69 as "hi"', async () => {
       const { frames, error } = await decode([hex('00 00 00 02 68 69')]);
-      expectNoError(error, 'decoding 00 00 00 02 68 69');
+      expectNoError(error, 'decoding 00 00 00 02 68 69', name);
       expectFrames(frames, ['hi'], 'from one chunk');
     });
 
     it.each(standardChunkings(sample, seed))('decodes five frames (one empty) fed %s', async (how, chunks) => {
       const { frames, error } = await decode(chunks);
-      expectNoError(error, `decoding ${how}`);
+      expectNoError(error, `decoding ${how}`, name);
       expectFrames(frames, samplePayloads, how);
     });
 
     it('decodes them split in two at every offset', async () => {
       for (const [at, chunks] of everySplit(sample)) {
         const { frames, error } = await decode(chunks);
-        expectNoError(error, `decoding with a split at byte ${at}`);
+        expectNoError(error, `decoding with a split at byte ${at}`, name);
         expectFrames(frames, samplePayloads, `split at byte ${at}`);
       }
     });
@@ -186,7 +259,7 @@ describe('Task 2: a frame codec', () => {
       for (const cuts of [[1], [2], [3], [1, 2, 3]]) {
         const chunks = [0, ...cuts].map((from, i, all) => bytes.subarray(from, all[i + 1] ?? bytes.length));
         const { frames, error } = await decode(chunks);
-        expectNoError(error, `decoding with the header cut at ${cuts.join(', ')}`);
+        expectNoError(error, `decoding with the header cut at ${cuts.join(', ')}`, name);
         expectFrames(frames, ['hello'], `with the header cut at ${cuts.join(', ')}`);
       }
     });
@@ -194,20 +267,20 @@ describe('Task 2: a frame codec', () => {
     it('decodes 100 frames that arrive in one chunk, in order', async () => {
       const payloads = Array.from({ length: 100 }, (_, i) => `message ${i}`);
       const { frames, error } = await decode([Buffer.concat(payloads.map(frame))]);
-      expectNoError(error, 'decoding 100 frames in one chunk');
+      expectNoError(error, 'decoding 100 frames in one chunk', name);
       expectFrames(frames, payloads, '100 frames in one chunk');
     });
 
     it('decodes 0-length frames (keepalives) as empty buffers, wherever they fall', async () => {
       const { frames, error } = await decode([hex('00 00 00 00 00 00 00 00'), frame('x'), hex('00 00 00 00')]);
-      expectNoError(error, 'decoding frames with keepalives');
+      expectNoError(error, 'decoding frames with keepalives', name);
       expectFrames(frames, ['', '', 'x', ''], 'with keepalives');
     });
 
     it('emits a frame that arrives in one chunk without copying it', async () => {
       const chunk = ownMemory(frame('no copy needed'));
       const { frames, error } = await decode([chunk]);
-      expectNoError(error, 'decoding one frame in one chunk');
+      expectNoError(error, 'decoding one frame in one chunk', name);
       expect(frames.length, 'one frame was sent').toBe(1);
       expect(
         sameMemory(frames[0]!, chunk.subarray(4)),
@@ -239,7 +312,7 @@ describe('Task 2: a frame codec', () => {
     });
   });
 
-  describe('FrameDecoder: limits', () => {
+  describe.each(decoders)('%s: limits', (name, decode) => {
     it('rejects ff ff ff ff (4 GiB) before allocating: heap and buffers grow by less than 1 MiB', async () => {
       // First a header just over the limit: a decoder that accepts it would
       // also try to allocate 4 GiB below, so stop here if it does.
@@ -264,21 +337,9 @@ describe('Task 2: a frame codec', () => {
       ).toBeLessThan(MiB);
     });
 
-    it('rejects a header over the limit as soon as its 4 bytes are in, without waiting for the payload', async () => {
-      const decoder = new FrameDecoder();
-      const failed = nextEvent<[Error]>(decoder, 'error', {
-        message:
-          'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in.',
-      });
-      decoder.resume();
-      decoder.write(hex('ff ff ff ff'));
-      const [error] = await failed;
-      expectFrameError(error, 'FRAME_TOO_LARGE', 'ff ff ff ff, with no payload yet');
-    });
-
     it('accepts a frame of exactly maxFrameSize and rejects one byte more', async () => {
       const ok = await decode([frame('0123456789')], { maxFrameSize: 10 });
-      expectNoError(ok.error, 'a 10-byte frame with maxFrameSize 10 is allowed');
+      expectNoError(ok.error, 'a 10-byte frame with maxFrameSize 10 is allowed', name);
       expectFrames(ok.frames, ['0123456789'], 'with maxFrameSize 10');
       const tooBig = await decode([frame('0123456789a')], { maxFrameSize: 10 });
       expectFrameError(tooBig.error, 'FRAME_TOO_LARGE', 'an 11-byte frame with maxFrameSize 10');
@@ -286,7 +347,7 @@ describe('Task 2: a frame codec', () => {
 
     it('limits frames to 1 MiB by default', async () => {
       const ok = await decode([frame(Buffer.alloc(MiB, 7))]);
-      expectNoError(ok.error, 'a 1 MiB frame is allowed by default');
+      expectNoError(ok.error, 'a 1 MiB frame is allowed by default', name);
       expect(ok.frames.map((f) => f.length)).toEqual([MiB]);
       expectFrameError(
         (await decode([hex('00 10 00 01')])).error,
@@ -309,13 +370,13 @@ describe('Task 2: a frame codec', () => {
     });
   });
 
-  describe('FrameDecoder: the end of the stream', () => {
+  describe.each(decoders)('%s: the end of the stream', (name, decode) => {
     it('ends cleanly after whole frames, and after no bytes at all', async () => {
       const some = await decode([frame('a'), frame('b')]);
-      expectNoError(some.error, 'the stream ended between frames, which is fine');
+      expectNoError(some.error, 'the stream ended between frames, which is fine', name);
       expectFrames(some.frames, ['a', 'b'], 'two frames, then the end');
       const none = await decode([]);
-      expectNoError(none.error, 'an empty stream holds no frames and is not an error');
+      expectNoError(none.error, 'an empty stream holds no frames and is not an error', name);
       expect(none.frames).toEqual([]);
     });
 
@@ -336,6 +397,76 @@ describe('Task 2: a frame codec', () => {
       const { error } = await decode([hex('00 00 00 03 61 62')]);
       expectFrameError(error, 'TRUNCATED', 'a 3-byte frame cut after "ab"');
       expect(error.message, 'one missing byte is "1 byte missing" (singular)').toMatch(/\b1 byte missing/);
+    });
+  });
+
+  describe('FrameReader: calls, not events', () => {
+    it('calls onFrame for each frame before push() returns', () => {
+      const frames: Buffer[] = [];
+      const reader = new FrameReader((f) => frames.push(f));
+      reader.push(Buffer.concat([frame('a'), frame('bc'), hex('00 00')]));
+      expectFrames(frames, ['a', 'bc'], 'at once, inside push()');
+      reader.push(hex('00 01 64'));
+      expectFrames(frames, ['a', 'bc', 'd'], 'once the third frame is complete');
+    });
+
+    it('throws FRAME_TOO_LARGE from the push() that completes ff ff ff ff, without waiting for the payload', () => {
+      const reader = new FrameReader(() => {});
+      let error: Error | undefined;
+      try {
+        reader.push(hex('ff ff'));
+        reader.push(hex('ff ff'));
+      } catch (e) {
+        error = e as Error;
+      }
+      expectFrameError(error, 'FRAME_TOO_LARGE', 'push(ff ff), then push(ff ff)');
+    });
+
+    it('after a FrameError, throws the same error from every later push() and end()', () => {
+      const frames: Buffer[] = [];
+      const reader = new FrameReader((f) => frames.push(f), { maxFrameSize: 4 });
+      const first = (() => {
+        try {
+          reader.push(hex('00 00')); // a header cut in two, so the reader has taken it when it fails
+          reader.push(hex('00 05'));
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expectFrameError(first, 'FRAME_TOO_LARGE', 'a header of 00 00 00 05 with maxFrameSize 4, in two pushes');
+      // Bytes that would decode as a frame if the reader went on after the error.
+      expect(() => reader.push(frame('ok')), 'a push() after the error').toThrow(first);
+      expect(() => reader.end(), 'end() after the error').toThrow(first);
+      expect(frames.length, 'no frame may come after the error').toBe(0);
+    });
+
+    it('loses nothing when onFrame throws: the frames after it come out on the next push()', () => {
+      const frames: Buffer[] = [];
+      const reader = new FrameReader((f) => {
+        frames.push(f);
+        if (f.toString() === 'boom') throw new Error('the app failed');
+      });
+      expect(
+        () => reader.push(Buffer.concat([frame('a'), frame('boom'), frame('c'), hex('00 00 00')])),
+        'push()',
+      ).toThrow('the app failed');
+      reader.push(hex('01 64'));
+      reader.end();
+      expectFrames(frames, ['a', 'boom', 'c', 'd'], 'around an onFrame that threw');
+    });
+  });
+
+  describe('FrameDecoder: a stream', () => {
+    it('rejects a header over the limit as soon as its 4 bytes are in, without waiting for the payload', async () => {
+      const decoder = new FrameDecoder();
+      const failed = nextEvent<[Error]>(decoder, 'error', {
+        message:
+          'your decoder got the header ff ff ff ff and kept waiting for the payload: check the length as soon as the 4 header bytes are in.',
+      });
+      decoder.resume();
+      decoder.write(hex('ff ff ff ff'));
+      const [error] = await failed;
+      expectFrameError(error, 'FRAME_TOO_LARGE', 'ff ff ff ff, with no payload yet');
     });
   });
 });
@@ -402,6 +533,21 @@ describe('Task 2: a frame codec (writeFrame)', () => {
       writeFrame(stream, Buffer.alloc(32)),
       'with 44 bytes buffered over a 16-byte highWaterMark, writeFrame must return false (what write() returned)',
     ).toBe(false);
+  });
+
+  it('returns true for a 64 KiB frame that the stream takes at once (what is buffered after uncork, not the corked write())', () => {
+    const { stream } = recordingStream({ highWaterMark: 16 * 1024 });
+    expect(
+      writeFrame(stream, Buffer.alloc(64 * 1024)),
+      "the stream took the whole frame at uncork(), so its buffer is empty: writeFrame must return true. (While corked, write() of 64 KiB says false: return stream.writableLength < stream.writableHighWaterMark after uncork(), or every caller waits for 'drain' after every large frame.)",
+    ).toBe(true);
+  });
+
+  it('returns false on a destroyed stream, as write() does, so that a loop of writes stops', () => {
+    const { stream } = recordingStream();
+    stream.on('error', () => {}); // writing to a destroyed stream also emits an error: not what this test is about
+    stream.destroy();
+    expect(writeFrame(stream, Buffer.from('hi')), 'writeFrame on a destroyed stream').toBe(false);
   });
 
   it('refuses a payload over the limit before writing anything', () => {

@@ -3,8 +3,9 @@
 // Say two programs trade messages over TCP. TCP delivers a stream of bytes,
 // not messages, so each message travels as a frame: a 4-byte unsigned
 // big-endian length, then that many bytes of payload. This file is the whole
-// codec (an encoder, an incremental decoder and the error they throw); it
-// imports nothing else from the workbook, so later lessons can reuse it.
+// codec (encoders, an incremental decoder with two faces, and the error
+// they throw); it imports nothing else from the workbook, so later lessons
+// can reuse it.
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /** Every frame starts with a 4-byte length: u32, big-endian (network order). */
@@ -54,16 +55,32 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
 }
 
 /**
+ * Many frames in one Buffer, for one write: the frames of `payloads`, one
+ * after the other. For many small messages this is much cheaper than one
+ * encodeFrame() each, then Buffer.concat(): one allocation for all of them,
+ * and each byte copied once. Every payload is checked against
+ * `maxFrameSize` before anything is allocated; one over it throws
+ * FrameError FRAME_TOO_LARGE, naming it, and nothing is encoded.
+ */
+export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOptions = {}): Buffer {
+  // TODO: check every payload against the limit and add up 4 + its length;
+  // then allocate the total once, and write each length and payload in turn.
+  throw new Error('TODO: write encodeFrames (task 2 in lessons/03-struct-framing/README.md)');
+}
+
+/**
  * Writes one frame to `stream` without copying the payload: the 4-byte
  * header and the payload go to the stream as two buffers, corked so that
  * they leave in one write (writev). For large payloads this saves a copy
- * of every byte. Returns what write() returns: `false` means the stream's
- * buffer is full, so wait for 'drain' before writing more.
+ * of every byte. Returns `false` when the stream's buffer is full after
+ * the write, as write() does: then wait for 'drain' before writing more.
  */
 export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
   // TODO: check the limit as encodeFrame does (before writing anything);
   // write a 4-byte header, then the payload itself (not a copy), between
-  // stream.cork() and stream.uncork(); return what the payload's write() returned.
+  // stream.cork() and stream.uncork(); then return whether the buffer has
+  // room: !stream.destroyed && stream.writableLength < stream.writableHighWaterMark
+  // (not what write() returned while corked: see the README).
   throw new Error('TODO: write writeFrame (task 2 in lessons/03-struct-framing/README.md)');
 }
 
@@ -101,32 +118,68 @@ export class ByteQueue {
 }
 
 /**
+ * The decoder itself, without a stream around it: push chunks in, and it
+ * calls `onFrame(payload)` once for each complete frame, in order, before
+ * push() returns. It keeps only the bytes of the frame not yet complete.
+ * It checks each length against `maxFrameSize` as soon as the 4 header
+ * bytes are in, before waiting for or allocating the payload, and throws
+ * FrameError on a length over the limit (FRAME_TOO_LARGE) or, from end(),
+ * when the bytes stop inside a frame (TRUNCATED). After a FrameError it
+ * throws the same error on every later call. If `onFrame` throws, push()
+ * stops there and rethrows; the frames after it stay queued and come out
+ * on the next push(). A 0-length frame is valid: an empty Buffer.
+ *
+ * A callback costs less per frame than a stream's push(): use this for
+ * many small frames handled at once; FrameDecoder wraps it as a stream.
+ */
+export class FrameReader {
+  // TODO: keep onFrame, the limit, a ByteQueue, the length of the frame
+  // being read once its header is in (undefined while waiting for a
+  // header), and the FrameError once one has been thrown.
+
+  constructor(onFrame: (payload: Buffer) => void, options: FrameOptions = {}) {
+    // TODO: remember onFrame and options.maxFrameSize (default DEFAULT_MAX_FRAME_SIZE).
+  }
+
+  /** Takes in the next bytes of the stream; calls onFrame for every frame they complete. */
+  push(chunk: Uint8Array): void {
+    // TODO: queue the chunk, then call onFrame for every complete frame.
+    // Check each length against the limit as soon as its 4 bytes are in;
+    // over it, throw new FrameError('FRAME_TOO_LARGE', ...) (and keep it).
+    throw new Error('TODO: write FrameReader.push (task 2 in lessons/03-struct-framing/README.md)');
+  }
+
+  /** Says the stream has ended: fine between frames, FrameError TRUNCATED inside one. */
+  end(): void {
+    // TODO: between frames, return. Inside a frame, throw FrameError
+    // TRUNCATED, saying how many bytes are missing.
+    throw new Error('TODO: write FrameReader.end (task 2 in lessons/03-struct-framing/README.md)');
+  }
+}
+
+/**
  * Turns a byte stream back into payloads: write any chunks in, read one
- * Buffer per frame out (object mode). It checks each length against
- * `maxFrameSize` as soon as the 4 header bytes are in, before waiting for
- * or allocating the payload, and fails with FrameError on a length over the
- * limit (FRAME_TOO_LARGE) or an end of stream inside a frame (TRUNCATED).
- * A 0-length frame is valid: it decodes to an empty Buffer.
+ * Buffer per frame out (object mode). A FrameReader does the decoding; this
+ * adds what a stream gives: `socket.pipe(decoder)`, backpressure,
+ * `for await (const frame of decoder)`, and errors as an 'error' event
+ * (FrameError FRAME_TOO_LARGE or TRUNCATED, as FrameReader throws them).
  */
 export class FrameDecoder extends Transform {
-  // TODO: keep the limit, a ByteQueue, and the length of the frame being
-  // read once its header is in (undefined while waiting for a header).
+  // TODO: keep a FrameReader.
 
   constructor(options: FrameOptions = {}) {
     super({ readableObjectMode: true });
-    // TODO: remember options.maxFrameSize (default DEFAULT_MAX_FRAME_SIZE).
+    // TODO: create the FrameReader with onFrame (payload) => this.push(payload), and the options.
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    // TODO: queue the chunk, then push() every complete frame it finishes.
-    // Check each length against the limit as soon as its 4 bytes are in;
-    // report a bad length with callback(new FrameError('FRAME_TOO_LARGE', ...)).
+    // TODO: push the chunk into the reader. If that throws, callback(error);
+    // otherwise callback().
     callback(new Error('TODO: write FrameDecoder._transform (task 2 in lessons/03-struct-framing/README.md)'));
   }
 
   override _flush(callback: TransformCallback): void {
-    // TODO: the stream has ended. Between frames that is fine: callback().
-    // Inside a frame, fail with FrameError TRUNCATED, saying how many bytes are missing.
+    // TODO: the stream has ended: end the reader, then callback(error) or callback().
     callback(new Error('TODO: write FrameDecoder._flush (task 2 in lessons/03-struct-framing/README.md)'));
   }
 }

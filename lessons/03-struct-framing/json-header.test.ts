@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAll, expectBytes, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
+import { decodeAll, expectBytes, hex, newSeed, nextEvent, standardChunkings } from '../../runner/kit/index.ts';
 import {
   MAX_HEADER_SIZE,
   MessageDecoder,
@@ -11,7 +11,6 @@ import {
 } from './json-header.ts';
 
 const seed = newSeed();
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** A message built by the test itself: u32be header length | header bytes | body. */
 function message(header: string | Uint8Array, body: string | Uint8Array = ''): Buffer {

@@ -5,22 +5,16 @@ import {
   ScriptedPeer,
   expectBytes,
   newSeed,
+  pattern,
   readUntilEnd,
+  sha256,
   standardChunkings,
   withDeadline,
 } from '../../runner/kit/index.ts';
 import { type BodyResult, copyBody } from './copy-body.ts';
 import { TransferError } from './protocol.ts';
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** Bytes 0x00..0xff over and over: every byte value. */
-function pattern(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8)) & 0xff;
-  return bytes;
-}
 
 /** A Writable that keeps what it is given; `slow` finishes each write on a later event-loop turn. */
 function sink({ slow = false, highWaterMark = 16 * 1024 } = {}) {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../runner/kit/index.ts';
 import { parseHeader } from './file-header.ts';
 import { MAX_HEADER_BYTES } from './protocol.ts';
 
-const SHA_OF_HELLO = createHash('sha256').update('hello').digest('hex');
+const SHA_OF_HELLO = sha256('hello');
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 /** Calls parseHeader and returns the error it throws (or fails if it returns). */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   bytewise,
   expectBytes,
+  pattern,
   randomChunks,
   readUntilEnd,
+  sha256,
   snapshotTree,
   startProxy,
   useNetKit,
@@ -22,14 +23,6 @@ import { sendFile } from './send-file.ts';
 const kit = useNetKit();
 const tempDir = useTempDirs('wb04-recv-');
 const MiB = 1024 * 1024;
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Bytes 0x00..0xff over and over: every byte value. */
-function pattern(size: number, salt = 0): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8) + salt) & 0xff;
-  return bytes;
-}
 
 /** The header frame for `body`, then `body`: what a correct sender writes. */
 function header(name: string, body: Uint8Array, overrides: object = {}): Buffer {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import {
   ScriptedPeer,
   expectBytes,
+  pattern,
   readExactly,
+  sha256,
   snapshotTree,
   startProxy,
   useNetKit,
@@ -20,13 +21,6 @@ import { createResumableReceiver, sendResumable } from './resume.ts';
 const kit = useNetKit();
 const tempDir = useTempDirs('wb04-resume-');
 const MiB = 1024 * 1024;
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-function pattern(size: number, salt = 0): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8) + salt) & 0xff;
-  return bytes;
-}
 
 function header(name: string, body: Uint8Array): Buffer {
   return jsonFrame({ name, size: body.length, sha256: sha256(body) });

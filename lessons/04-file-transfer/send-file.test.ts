@@ -1,23 +1,14 @@
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { bytewise, expectBytes, useTempDirs, withDeadline } from '../../runner/kit/index.ts';
+import { bytewise, expectBytes, pattern, sha256, useTempDirs, withDeadline } from '../../runner/kit/index.ts';
 import { takeFrame } from './frame.ts';
 import { type Header, type Refusal, type Verdict, jsonFrame } from './protocol.ts';
 import { hashFile, sendFile } from './send-file.ts';
 
 const tempDir = useTempDirs('wb04-send-');
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Bytes 0x00..0xff over and over: every byte value, in a pattern easy to check. */
-function pattern(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8)) & 0xff;
-  return bytes;
-}
 
 interface FakeOptions {
   /** Answer the header with this refusal, at once, before any body byte. */

@@ -3,12 +3,15 @@ import { createHash } from 'node:crypto';
 
 /**
  * `size` bytes that take every value 0x00..0xff (0x00 and 0x0a included)
- * and do not repeat with a short period, so a lost, doubled or reordered
- * chunk changes them. A different `salt` gives different bytes.
+ * and do not repeat within 4 GiB, so a lost, doubled or reordered chunk
+ * changes them, even a 64 KiB one (the size of a socket read). A different
+ * `salt` gives different bytes.
  */
 export function pattern(size: number, salt = 0): Buffer {
   const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8) + salt) & 0xff;
+  // Each term of i's higher bytes breaks the period of the terms before it:
+  // i * 7 alone repeats every 256 bytes, with i >>> 8 every 64 KiB, and so on.
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8) + (i >>> 16) + (i >>> 24) + salt) & 0xff;
   return bytes;
 }
 

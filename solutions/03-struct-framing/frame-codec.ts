@@ -3,8 +3,9 @@
 // Say two programs trade messages over TCP. TCP delivers a stream of bytes,
 // not messages, so each message travels as a frame: a 4-byte unsigned
 // big-endian length, then that many bytes of payload. This file is the whole
-// codec (an encoder, an incremental decoder and the error they throw); it
-// imports nothing else from the workbook, so later lessons can reuse it.
+// codec (encoders, an incremental decoder with two faces, and the error
+// they throw); it imports nothing else from the workbook, so later lessons
+// can reuse it.
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /** Every frame starts with a 4-byte length: u32, big-endian (network order). */
@@ -68,11 +69,44 @@ export function encodeFrame(payload: Uint8Array | readonly Uint8Array[], options
 }
 
 /**
+ * Many frames in one Buffer, for one write: the frames of `payloads`, one
+ * after the other. For many small messages this is much cheaper than one
+ * encodeFrame() each, then Buffer.concat(): one allocation for all of them,
+ * and each byte copied once. Every payload is checked against
+ * `maxFrameSize` before anything is allocated; one over it throws
+ * FrameError FRAME_TOO_LARGE, naming it, and nothing is encoded.
+ */
+export function encodeFrames(payloads: readonly Uint8Array[], options: FrameOptions = {}): Buffer {
+  const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  // Plain index loops: this runs per frame, and entries() would allocate per frame.
+  let total = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const length = payloads[i]!.length;
+    if (length > maxFrameSize) {
+      throw new FrameError(
+        'FRAME_TOO_LARGE',
+        `cannot send payload ${i + 1} of ${payloads.length}, ${count(length)}: the frame limit is ${count(maxFrameSize)}`,
+      );
+    }
+    total += HEADER_SIZE + length;
+  }
+  const frames = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i]!;
+    frames.writeUInt32BE(payload.length, at);
+    frames.set(payload, at + HEADER_SIZE);
+    at += HEADER_SIZE + payload.length;
+  }
+  return frames;
+}
+
+/**
  * Writes one frame to `stream` without copying the payload: the 4-byte
  * header and the payload go to the stream as two buffers, corked so that
  * they leave in one write (writev). For large payloads this saves a copy
- * of every byte. Returns what write() returns: `false` means the stream's
- * buffer is full, so wait for 'drain' before writing more.
+ * of every byte. Returns `false` when the stream's buffer is full after
+ * the write, as write() does: then wait for 'drain' before writing more.
  */
 export function writeFrame(stream: Writable, payload: Uint8Array, options: FrameOptions = {}): boolean {
   const maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
@@ -86,9 +120,12 @@ export function writeFrame(stream: Writable, payload: Uint8Array, options: Frame
   header.writeUInt32BE(payload.byteLength, 0);
   stream.cork();
   stream.write(header);
-  const roomLeft = stream.write(payload);
+  stream.write(payload);
   stream.uncork();
-  return roomLeft;
+  // Not what write() returned: while corked, nothing leaves, so a payload as
+  // big as the buffer (16 KiB) always got false, and every caller waited
+  // for 'drain' after every large frame. After uncork() it has left.
+  return !stream.destroyed && stream.writableLength < stream.writableHighWaterMark;
 }
 
 /**
@@ -163,71 +200,92 @@ export class ByteQueue {
 }
 
 /**
- * Turns a byte stream back into payloads: write any chunks in, read one
- * Buffer per frame out (object mode). It checks each length against
- * `maxFrameSize` as soon as the 4 header bytes are in, before waiting for
- * or allocating the payload, and fails with FrameError on a length over the
- * limit (FRAME_TOO_LARGE) or an end of stream inside a frame (TRUNCATED).
- * A 0-length frame is valid: it decodes to an empty Buffer.
+ * The decoder itself, without a stream around it: push chunks in, and it
+ * calls `onFrame(payload)` once for each complete frame, in order, before
+ * push() returns. It keeps only the bytes of the frame not yet complete.
+ * It checks each length against `maxFrameSize` as soon as the 4 header
+ * bytes are in, before waiting for or allocating the payload, and throws
+ * FrameError on a length over the limit (FRAME_TOO_LARGE) or, from end(),
+ * when the bytes stop inside a frame (TRUNCATED). After a FrameError it
+ * throws the same error on every later call. If `onFrame` throws, push()
+ * stops there and rethrows; the frames after it stay queued and come out
+ * on the next push(). A 0-length frame is valid: an empty Buffer.
+ *
+ * A callback costs less per frame than a stream's push(): use this for
+ * many small frames handled at once; FrameDecoder wraps it as a stream.
  */
-export class FrameDecoder extends Transform {
+export class FrameReader {
+  readonly #onFrame: (payload: Buffer) => void;
   readonly #maxFrameSize: number;
   readonly #queue = new ByteQueue();
   /** The payload length of the frame being read, once its header is in. */
   #payloadLength: number | undefined;
+  #failure: FrameError | undefined;
 
-  constructor(options: FrameOptions = {}) {
-    super({ readableObjectMode: true });
+  constructor(onFrame: (payload: Buffer) => void, options: FrameOptions = {}) {
+    this.#onFrame = onFrame;
     this.#maxFrameSize = checkLimit(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** Takes in the next bytes of the stream; calls onFrame for every frame they complete. */
+  push(chunk: Uint8Array): void {
+    if (this.#failure !== undefined) throw this.#failure;
     this.#queue.push(chunk);
-    try {
-      // One chunk may hold many frames, or only part of one: emit every
-      // complete frame, and keep the rest for the next chunk. First the
-      // frame that began in an earlier chunk, through the queue.
-      while (this.#queue.length > chunk.length || this.#payloadLength !== undefined) {
-        const frame = this.#nextFrame();
-        if (frame === undefined) return callback(); // wait for more bytes
-        this.push(frame);
-      }
-      // A fast path, for speed only: the queue now holds only the rest of
-      // this chunk, between frames. Take it back (a view, no copy) and cut
-      // whole frames straight out of it, reading each header in place. The
-      // queue alone would give the same frames, just slower per frame.
-      this.#queue.push(this.#wholeFramesOf(this.#queue.take(this.#queue.length)));
-      for (let frame = this.#nextFrame(); frame !== undefined; frame = this.#nextFrame()) this.push(frame);
-      callback();
-    } catch (error) {
-      callback(error as Error);
+    // One chunk may hold many frames, or only part of one: hand out every
+    // complete frame, and keep the rest for the next chunk. First the frame
+    // that began in an earlier chunk, through the queue.
+    while (this.#queue.length > chunk.length || this.#payloadLength !== undefined) {
+      const frame = this.#nextFrame();
+      if (frame === undefined) return; // wait for more bytes
+      this.#onFrame(frame);
     }
+    // Now the queue holds only the rest of this chunk, between frames.
+    this.#wholeFramesOf(this.#queue.take(this.#queue.length));
+    // Left in the queue: an incomplete frame. Read its header if it is in,
+    // so that end() can tell a cut header from a cut payload.
+    for (let frame = this.#nextFrame(); frame !== undefined; frame = this.#nextFrame()) this.#onFrame(frame);
   }
 
-  /** Pushes every whole frame at the start of `chunk` (nothing is queued); returns the bytes after them. */
-  #wholeFramesOf(chunk: Buffer): Buffer {
-    let at = 0;
-    while (chunk.length - at >= HEADER_SIZE) {
-      const length = chunk.readUInt32BE(at);
-      if (length > this.#maxFrameSize) throw tooLarge(chunk.subarray(at, at + HEADER_SIZE), length, this.#maxFrameSize);
-      if (chunk.length - at - HEADER_SIZE < length) break; // an incomplete frame: the queue takes it from here
-      this.push(chunk.subarray(at + HEADER_SIZE, at + HEADER_SIZE + length));
-      at += HEADER_SIZE + length;
-    }
-    return at === 0 ? chunk : chunk.subarray(at);
-  }
-
-  override _flush(callback: TransformCallback): void {
+  /** Says the stream has ended: fine between frames, FrameError TRUNCATED inside one. */
+  end(): void {
+    if (this.#failure !== undefined) throw this.#failure;
     const have = this.#queue.length;
-    if (this.#payloadLength === undefined && have === 0) return callback(); // ended between frames: fine
+    if (this.#payloadLength === undefined && have === 0) return; // ended between frames: fine
     const message =
       this.#payloadLength === undefined
         ? `the stream ended inside a frame header: got ${have} of its ${HEADER_SIZE} bytes, ${count(HEADER_SIZE - have)} missing`
         : `the stream ended inside a ${this.#payloadLength}-byte frame: got ${count(have)} of its payload, ${count(this.#payloadLength - have)} missing`;
-    callback(new FrameError('TRUNCATED', message));
+    throw this.#fail(new FrameError('TRUNCATED', message));
   }
 
-  /** The next complete payload, or undefined when more bytes are needed. */
+  /**
+   * A fast path, for speed only: `bytes` (the rest of this chunk, between
+   * frames; nothing else is queued) is cut into whole frames in place, each
+   * header read where it lies and each payload handed out as a view. The
+   * queue alone would give the same frames, with two views per frame
+   * instead of one. The incomplete frame at the end goes back to the queue,
+   * and so does everything after a frame whose onFrame throws.
+   */
+  #wholeFramesOf(bytes: Buffer): void {
+    let at = 0;
+    try {
+      while (bytes.length - at >= HEADER_SIZE) {
+        const length = bytes.readUInt32BE(at);
+        if (length > this.#maxFrameSize) {
+          throw this.#fail(tooLarge(bytes.subarray(at, at + HEADER_SIZE), length, this.#maxFrameSize));
+        }
+        const end = at + HEADER_SIZE + length;
+        if (end > bytes.length) break; // an incomplete frame: the queue takes it from here
+        const payload = bytes.subarray(at + HEADER_SIZE, end);
+        at = end;
+        this.#onFrame(payload);
+      }
+    } finally {
+      this.#queue.push(at === 0 ? bytes : bytes.subarray(at));
+    }
+  }
+
+  /** The next complete payload from the queue, or undefined when more bytes are needed. */
   #nextFrame(): Buffer | undefined {
     if (this.#payloadLength === undefined) {
       // Not even a whole header yet: wait for more.
@@ -236,7 +294,7 @@ export class FrameDecoder extends Transform {
       const length = header.readUInt32BE(0);
       // Check the length *before* waiting for or allocating the payload: a
       // header of ff ff ff ff must cost 4 bytes of memory, not 4 GiB.
-      if (length > this.#maxFrameSize) throw tooLarge(header, length, this.#maxFrameSize);
+      if (length > this.#maxFrameSize) throw this.#fail(tooLarge(header, length, this.#maxFrameSize));
       this.#payloadLength = length;
     }
     // Header in, payload incomplete: wait for more.
@@ -244,6 +302,45 @@ export class FrameDecoder extends Transform {
     const payload = this.#queue.take(this.#payloadLength);
     this.#payloadLength = undefined;
     return payload;
+  }
+
+  #fail(error: FrameError): FrameError {
+    this.#failure = error;
+    return error;
+  }
+}
+
+/**
+ * Turns a byte stream back into payloads: write any chunks in, read one
+ * Buffer per frame out (object mode). A FrameReader does the decoding; this
+ * adds what a stream gives: `socket.pipe(decoder)`, backpressure,
+ * `for await (const frame of decoder)`, and errors as an 'error' event
+ * (FrameError FRAME_TOO_LARGE or TRUNCATED, as FrameReader throws them).
+ */
+export class FrameDecoder extends Transform {
+  readonly #reader: FrameReader;
+
+  constructor(options: FrameOptions = {}) {
+    super({ readableObjectMode: true });
+    this.#reader = new FrameReader((payload) => this.push(payload), options);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.#reader.push(chunk); // calls this.push() for each frame the chunk completes
+    } catch (error) {
+      return callback(error as Error);
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.#reader.end();
+    } catch (error) {
+      return callback(error as Error);
+    }
+    callback();
   }
 }
 

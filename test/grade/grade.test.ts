@@ -1,11 +1,11 @@
 // `workbook grade` end to end on a generated two-exercise workbook: the six
 // kinds of submission, a hostile one that tries to escape, determinism,
 // resume, hidden tests, archives, a roster with a missing folder.
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { availableIsolation } from '../../runner/grade/limits.ts';
+import { sha256 } from '../../runner/kit/index.ts';
 import { makeTarGz, makeZip } from './archives.ts';
 import { gradebook, read, runGrade, scratch, sixKinds, solution, starter, writeTree } from './helpers.ts';
 
@@ -14,7 +14,7 @@ const marker = join(s.dir, 'escaped-marker.txt');
 const kinds = sixKinds(s, marker);
 const out = join(s.dir, 'out');
 const namespaces = availableIsolation() === 'namespace';
-const hashOf = (file: string) => createHash('sha256').update(read(file)).digest('hex');
+const hashOf = (file: string) => sha256(read(file));
 const instructorFiles = [
   'lessons/01-tiny/adder.test.ts',
   'lessons/01-tiny/greet.test.ts',

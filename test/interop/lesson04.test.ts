@@ -1,14 +1,15 @@
 // Lesson 04 interop: Python 3 peers written from the README's Wire format
 // section alone (peers/l04_sender.py, peers/l04_receiver.py) against the
 // reference receiver and sender, both ways, refusals included.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import {
   expectBytes,
+  pattern,
   readUntilEnd,
+  sha256,
   snapshotTree,
   useNetKit,
   useTempDirs,
@@ -23,14 +24,6 @@ import { describeWithPython, runPeer, startPeer } from './python.ts';
 const kit = useNetKit();
 const tempDir = useTempDirs('wb04-interop-');
 const HOST = '127.0.0.1';
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-function pattern(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >>> 8)) & 0xff;
-  return bytes;
-}
-
 /** A reference receiver in a fresh folder, and a promise of its next 'transfer' verdict. */
 async function referenceReceiver(quota = 64 * 1024 * 1024) {
   const area = await tempDir();

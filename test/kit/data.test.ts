@@ -9,6 +9,13 @@ describe('pattern', () => {
     expect(bytes.subarray(0, 256).equals(bytes.subarray(256, 512))).toBe(false);
   });
 
+  it('does not repeat in blocks of 64 KiB or 16 MiB, so a reordered socket read changes it', () => {
+    for (const block of [64 * 1024, 16 * 1024 * 1024]) {
+      const bytes = pattern(2 * block);
+      expect(bytes.subarray(0, block).equals(bytes.subarray(block)), `two ${block}-byte blocks`).toBe(false);
+    }
+  });
+
   it('gives the same bytes for the same size and salt, other bytes for another salt', () => {
     expect(pattern(1000, 3).equals(pattern(1000, 3))).toBe(true);
     expect(pattern(1000, 3).equals(pattern(1000, 4))).toBe(false);

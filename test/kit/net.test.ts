@@ -11,6 +11,7 @@ import {
   ScriptedPeer,
   closeQuietly,
   nextEvent,
+  pattern,
   readExactly,
   readUntilEnd,
   useNetKit,
@@ -367,8 +368,7 @@ describe('readExactly', () => {
   });
 
   it('reads 1 MiB sent at once', async () => {
-    const payload = Buffer.alloc(1024 * 1024);
-    for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+    const payload = pattern(1024 * 1024);
     const { client } = await connectedPair((socket) => socket.write(payload));
     expect((await readExactly(client, payload.length, { ms: 5_000 })).equals(payload)).toBe(true);
   });

@@ -11,6 +11,7 @@ import {
   bytewise,
   expectBytes,
   nextEvent,
+  pattern,
   readExactly,
   readUntilEnd,
   startProxy,
@@ -64,8 +65,7 @@ describe('startProxy: plain forwarding', () => {
     expect(proxy.port).toBeGreaterThan(0);
     expect(proxy.connections).toBe(1);
 
-    const payload = Buffer.alloc(256 * 1024);
-    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+    const payload = pattern(256 * 1024);
     client.write(payload);
     expectBytes(await readExactly(serverSide, payload.length), payload, 'the bytes the server received');
     serverSide.write('thanks');
