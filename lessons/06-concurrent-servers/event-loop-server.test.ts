@@ -108,6 +108,17 @@ describe('Task 3: one event loop, a thousand clients', () => {
     expect(a.endedBy, 'after a refusal your server must end the connection with FIN, not reset it').toBe('end');
   });
 
+  it('answers the lines before a too-long line in the same write, then refuses it', async () => {
+    const port = await kit.listen(createShoutServer());
+    const a = await client(port);
+    a.socket.write(`ok\nfine\n${'x'.repeat(1025)}`); // 1,025 bytes without a newline: one too many
+    expectBytes(await a.next(), 'OK\n', 'the reply to the line before the long one');
+    expectBytes(await a.next(), 'FINE\n', 'the reply to the second line before the long one');
+    expectBytes(await a.next(), 'ERR too long\n', 'the refusal of the 1,025-byte line');
+    await a.closed({ message: 'your server sent "ERR too long" but never closed the connection' });
+    expect(a.endedBy, 'after a refusal your server must end the connection with FIN, not reset it').toBe('end');
+  });
+
   it('keeps serving after a client resets halfway through a line', async () => {
     const server = createShoutServer();
     const port = await kit.listen(server);
