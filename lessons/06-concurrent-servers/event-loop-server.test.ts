@@ -94,7 +94,7 @@ describe('Task 3: one event loop, a thousand clients', () => {
     const held = serverSide.writableLength + serverSide.readableLength;
     expect(
       held,
-      `your server holds ${held} bytes for a client that never reads: await send() (it waits for 'drain') before reading the next line`,
+      `your server holds ${held} bytes for a client that never reads: when socket.write() returns false, socket.pause() until 'drain'`,
     ).toBeLessThan(1024 * 1024);
   });
 

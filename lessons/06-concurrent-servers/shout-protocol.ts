@@ -119,82 +119,18 @@ export class LineSplitter {
 
 /**
  * Reads `socket` one request line at a time (without its newline), for a
- * server written as a `for await` loop. While you handle a line, at most
- * one more chunk is read, and then the socket is paused: a client that
- * sends faster than you answer waits in its own buffers, not in your
- * memory. Throws LineTooLongError as soon as a line passes `maxLineBytes`,
- * and the socket's error if it fails. Bytes after the last newline, when
+ * server written as a `for await` loop. It reads the socket only when you
+ * ask for the next line, so a client that sends faster than you answer
+ * waits in its own buffers, not in your memory. Throws LineTooLongError as
+ * soon as a line passes `maxLineBytes`. Bytes after the last newline, when
  * the client ends, are not a request and are dropped. Stopping the loop
- * early (break, return) leaves the socket open and paused: close it yourself.
+ * early (break, return) leaves the socket open: close it yourself.
  */
 export async function* readLines(socket: Socket, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<Buffer> {
   const splitter = new LineSplitter(maxLineBytes);
-  const chunks = chunksOf(socket);
-  try {
-    for (let chunk = await chunks.next(); chunk !== undefined; chunk = await chunks.next()) {
-      for (const line of splitter.lines(chunk)) yield line;
-    }
-  } finally {
-    chunks.stop();
+  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    for (const line of splitter.lines(chunk)) yield line;
   }
-}
-
-/**
- * The chunks `socket` receives, one `next()` at a time; undefined once the
- * client has ended. Why not `for await (const chunk of socket)`: a stream's
- * own iterator reads in paused mode, which costs several more ticks per
- * chunk than a 'data' event, and in a server of short lines that shows
- * (`npm run bench concurrency`). The price of 'data' events is pausing by
- * hand: a chunk that arrives while nobody waits for one pauses the socket.
- */
-function chunksOf(socket: Socket): { next(): Promise<Buffer | undefined>; stop(): void } {
-  const arrived: Buffer[] = []; // at most two: pausing stops the 'data' events
-  let ended = socket.readableEnded;
-  let failure: unknown = socket.destroyed && !ended ? new Error('the socket is closed') : undefined;
-  let wake: (() => void) | undefined;
-  const wakeUp = (): void => {
-    const resolve = wake;
-    wake = undefined;
-    resolve?.();
-  };
-  const onData = (chunk: Buffer): void => {
-    arrived.push(chunk);
-    if (wake === undefined) socket.pause(); // the reader is busy: the next bytes wait in the kernel
-    wakeUp();
-  };
-  const onEnd = (): void => {
-    ended = true;
-    wakeUp();
-  };
-  const onError = (error: unknown): void => {
-    failure ??= error;
-    wakeUp();
-  };
-  const onClose = (): void => {
-    if (!ended) failure ??= new Error('the connection closed before the client ended it');
-    wakeUp();
-  };
-  socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  return {
-    async next() {
-      for (;;) {
-        // A failed socket drops what it had read, as a stream's iterator does.
-        if (failure !== undefined) throw failure;
-        const chunk = arrived.shift();
-        if (chunk !== undefined) return chunk;
-        if (ended) return undefined;
-        const woken = new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        socket.resume(); // reads again if a busy reader (or pauseOnConnect) paused it
-        await woken;
-      }
-    },
-    stop() {
-      socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      socket.pause(); // what the client sends next waits for whoever reads the socket next
-    },
-  };
 }
 
 function tooLong(maxLineBytes: number): LineTooLongError {
