@@ -1,8 +1,9 @@
 // Lesson 06, task 7: the program each cluster worker runs.
 //
-// Given complete: read it, don't change it. It is task 3's shout server,
-// plus two things a worker needs: it answers `PID` with its own process id
-// (so you can see which worker served you), and when the primary sends it
+// Given complete: read it, don't change it. It is a shout server written
+// as task 6's `for await` loop (its drain must know which requests are in
+// flight), plus two things a worker needs: it answers `PID` with its own
+// process id (so you can see which worker served you), and when the primary sends it
 // the message 'shutdown' it drains like task 6: it stops accepting, ends
 // idle connections, lets each request in flight finish, and then exits by
 // itself once its last connection has closed.

@@ -94,7 +94,7 @@ describe('Task 3: one event loop, a thousand clients', () => {
     const held = serverSide.writableLength + serverSide.readableLength;
     expect(
       held,
-      `your server holds ${held} bytes for a client that never reads: await send() (it waits for 'drain') before reading the next line`,
+      `your server holds ${held} bytes for a client that never reads: when socket.write() returns false, socket.pause() until 'drain'`,
     ).toBeLessThan(1024 * 1024);
   });
 
@@ -104,6 +104,17 @@ describe('Task 3: one event loop, a thousand clients', () => {
     expectBytes(await a.ask('sixteen bytes ok'), 'SIXTEEN BYTES OK\n', 'the reply to a 16-byte line');
     a.socket.write('seventeen bytes!!'); // 17 bytes and no newline yet
     expectBytes(await a.next(), 'ERR too long\n', 'the refusal of a 17-byte line');
+    await a.closed({ message: 'your server sent "ERR too long" but never closed the connection' });
+    expect(a.endedBy, 'after a refusal your server must end the connection with FIN, not reset it').toBe('end');
+  });
+
+  it('answers the lines before a too-long line in the same write, then refuses it', async () => {
+    const port = await kit.listen(createShoutServer());
+    const a = await client(port);
+    a.socket.write(`ok\nfine\n${'x'.repeat(1025)}`); // 1,025 bytes without a newline: one too many
+    expectBytes(await a.next(), 'OK\n', 'the reply to the line before the long one');
+    expectBytes(await a.next(), 'FINE\n', 'the reply to the second line before the long one');
+    expectBytes(await a.next(), 'ERR too long\n', 'the refusal of the 1,025-byte line');
     await a.closed({ message: 'your server sent "ERR too long" but never closed the connection' });
     expect(a.endedBy, 'after a refusal your server must end the connection with FIN, not reset it').toBe('end');
   });

@@ -39,8 +39,9 @@ export interface DrainingServer {
  */
 export function createDrainingServer(handle: LineHandler): DrainingServer {
   // TODO: keep every open socket in a Map with a flag "busy: a request is
-  // in the handler". Serve each like task 3, with `await handle(line)` for
-  // the reply, and stop the loop (then socket.end()) once shutdown began.
+  // in the handler". Serve each with the for-await loop of task 4, with
+  // `await handle(line)` for the reply, and stop the loop (then
+  // socket.end()) once shutdown began.
   // shutdown(graceMs): server.close(callback) to stop accepting (the
   // callback runs when the last connection has closed), end() every idle
   // socket now, and destroy() what is left after graceMs (task 6).

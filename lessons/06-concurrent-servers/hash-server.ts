@@ -36,8 +36,10 @@ export interface HashServerOptions {
  * `ERR busy` and the connection stays open.
  */
 export function createHashServer(options: HashServerOptions = {}): Server {
-  // TODO: your task 3 server, where each line is answered by an async
-  // function: hashSecret(line) is undefined for a plain line (shout it);
+  // TODO: serve every client at once, as in task 3, but with the for-await
+  // loop of task 1, because an answer now takes time: for each line,
+  // await send(socket, await answer(line)), where answer is an async
+  // function. hashSecret(line) is undefined for a plain line (shout it);
   // for a HASH line, compute the digest with the callback API,
   // promisify(pbkdf2)(secret, HASH_SALT, iterations, 32, 'sha256'), never
   // pbkdf2Sync, and reply hashReply(digest). Count the jobs in flight over

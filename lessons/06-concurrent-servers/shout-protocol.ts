@@ -77,34 +77,59 @@ export function expectedDigest(secret: Buffer, iterations = DEFAULT_HASH_ITERATI
 }
 
 /**
- * Reads `socket` one request line at a time (without its newline). It
- * reads the socket only when you ask for the next line, so a client that
- * sends faster than you answer waits in its own buffers, not in your
- * memory. Throws LineTooLongError as soon as a line passes `maxLineBytes`.
- * Bytes after the last newline, when the client ends, are not a request
- * and are dropped. Stopping the loop early (break, return) leaves the
- * socket open: close it yourself.
+ * Cuts a stream of bytes into lines, chunk by chunk, for a server that
+ * reads its socket with 'data' events (task 3). Keep one per connection:
+ * it holds the start of a line whose newline has not arrived yet (at most
+ * `maxLineBytes`).
  */
-export async function* readLines(socket: Socket, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+export class LineSplitter {
+  readonly maxLineBytes: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(maxLineBytes = MAX_LINE_BYTES) {
+    this.maxLineBytes = maxLineBytes;
+  }
+
+  /**
+   * The lines that `chunk` completes, in order, without their newlines.
+   * Throws LineTooLongError as soon as a line passes `maxLineBytes`. Take
+   * every line of one chunk before you give it the next one: the bytes of a
+   * chunk you stop reading halfway are dropped.
+   */
+  *lines(chunk: Buffer): Generator<Buffer> {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, end);
-      if (pendingBytes + piece.length > maxLineBytes) throw tooLong(maxLineBytes);
-      const line = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
-      pending = [];
-      pendingBytes = 0;
+      if (this.#pendingBytes + piece.length > this.maxLineBytes) throw tooLong(this.maxLineBytes);
+      const line = this.#pendingBytes === 0 ? piece : Buffer.concat([...this.#pending, piece]);
+      this.#pending = [];
+      this.#pendingBytes = 0;
       start = end + 1;
       yield line;
     }
     const rest = chunk.subarray(start);
-    if (pendingBytes + rest.length > maxLineBytes) throw tooLong(maxLineBytes);
+    if (this.#pendingBytes + rest.length > this.maxLineBytes) throw tooLong(this.maxLineBytes);
     if (rest.length > 0) {
-      pending.push(rest);
-      pendingBytes += rest.length;
+      this.#pending.push(rest);
+      this.#pendingBytes += rest.length;
     }
+  }
+}
+
+/**
+ * Reads `socket` one request line at a time (without its newline), for a
+ * server written as a `for await` loop. It reads the socket only when you
+ * ask for the next line, so a client that sends faster than you answer
+ * waits in its own buffers, not in your memory. Throws LineTooLongError as
+ * soon as a line passes `maxLineBytes`. Bytes after the last newline, when
+ * the client ends, are not a request and are dropped. Stopping the loop
+ * early (break, return) leaves the socket open: close it yourself.
+ */
+export async function* readLines(socket: Socket, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<Buffer> {
+  const splitter = new LineSplitter(maxLineBytes);
+  for await (const chunk of socket.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    for (const line of splitter.lines(chunk)) yield line;
   }
 }
 

@@ -6,7 +6,7 @@
 // ends. Each one alone can take the server down. Every resource a client
 // can make you hold gets a limit: connections, time, and bytes.
 import { createServer, type Server, type Socket } from 'node:net';
-import { LineTooLongError, MAX_LINE_BYTES, Refusal, readLines, refuse, send, shout } from './shout-protocol.ts';
+import { LineSplitter, LineTooLongError, MAX_LINE_BYTES, Refusal, refuse, shout } from './shout-protocol.ts';
 
 export interface GuardedServerOptions {
   /** Clients served at once; the next one gets "ERR full". Default 1,000. */
@@ -52,21 +52,30 @@ export function createGuardedServer(options: GuardedServerOptions = {}): Server 
     const total = setTimeout(timedOut, totalMs);
     socket.once('close', () => clearTimeout(total));
 
-    void serve(socket, maxLineBytes);
+    serve(socket, maxLineBytes);
   });
 }
 
-async function serve(socket: Socket, maxLineBytes: number): Promise<void> {
-  try {
-    for await (const line of readLines(socket, maxLineBytes)) {
-      if (socket.writableEnded) return; // refused meanwhile: nothing more to say
-      await send(socket, shout(line)); // waits while the client does not read
+/** Task 3's callbacks: the shout of every line, with backpressure. */
+function serve(socket: Socket, maxLineBytes: number): void {
+  const splitter = new LineSplitter(maxLineBytes);
+  socket.on('data', (chunk: Buffer) => {
+    if (socket.writableEnded) return; // refused (full, timeout, too long): read and drop
+    const replies: Buffer[] = [];
+    let tooLong = false;
+    try {
+      for (const line of splitter.lines(chunk)) replies.push(shout(line));
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      tooLong = true;
     }
-    socket.end();
-  } catch (error) {
-    if (error instanceof LineTooLongError) refuse(socket, Refusal.tooLong);
-    else socket.destroy();
-  }
+    // A client that floods requests and never reads: stop reading it
+    // until its replies drain, so what it costs stays bounded.
+    if (replies.length > 0 && !socket.write(Buffer.concat(replies))) socket.pause();
+    if (tooLong) refuse(socket, Refusal.tooLong);
+  });
+  socket.on('drain', () => socket.resume());
+  socket.on('end', () => socket.end());
 }
 
 function checked(name: string, value: number): number {
