@@ -6,6 +6,7 @@ import { lessonTestOptions, targetPlugin } from '../target.ts';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { FaultLog } from './fault-log.ts';
+import { type ExerciseProgress, PathOrder, type RunView, analyseByLesson, gradingReporter } from './grading.ts';
 import { findLoops } from './loop-finder.ts';
 import { workerDeaths } from './pool.ts';
 import { findSyntaxError } from './syntax.ts';
@@ -18,6 +19,14 @@ export interface SessionOptions {
   targetDir: string;
   /** Also type-check and review the learner's files (warnings only). */
   typecheck?: boolean;
+  /**
+   * Grading (runner/grade/stream.ts): run the test files in path order
+   * (lesson by lesson), type-check each lesson's files on their own (so one
+   * lesson's warnings never depend on another's files), and say when each
+   * exercise starts and what it gave as it finishes, so that a run stopped
+   * by a limit keeps what finished.
+   */
+  grading?: ExerciseProgress;
 }
 
 /** The most a test's printed output keeps (a learner's flood must not fill the runner's memory). */
@@ -36,6 +45,9 @@ export class CheckSession {
   #abort: (() => void) | undefined;
   #aborted = false;
   readonly #analyzer: Analyzer | undefined;
+  #faults: FaultLog | undefined;
+  #runnable: Exercise[] = [];
+  #independent = true;
 
   constructor(private readonly options: SessionOptions) {
     this.#analyzer = options.typecheck ? new Analyzer(options.workbook.root) : undefined;
@@ -57,24 +69,33 @@ export class CheckSession {
     const { workbook, targetDir } = this.options;
     const started = performance.now();
     const files = exercises.map((e) => exerciseFile(e, targetDir));
-    const analysed = this.#analyzer?.check(files) ?? Promise.resolve({ types: [], notes: [] });
+    const analysed = !this.#analyzer
+      ? Promise.resolve({ types: [], notes: [] })
+      : this.options.grading
+        ? analyseByLesson(this.#analyzer, exercises, files)
+        : this.#analyzer.check(files);
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
+    const syntaxResult = (exercise: Exercise, error: Diagnostic, ms: number): ExerciseResult => ({
+      exercise,
+      status: 'error',
+      tests: [],
+      errors: [],
+      syntaxError: error,
+      typeWarnings: [],
+      reviewNotes: [],
+      ms,
+    });
+    exercises.forEach((e, i) => syntax[i] && this.options.grading?.tested(syntaxResult(e, syntax[i], 0)));
+
     const runnable = exercises.filter((_, i) => !syntax[i]);
+    this.#runnable = runnable;
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
+    this.#independent =
+      run.stalled.size === 0 && run.outOfMemory.size === 0 && run.unhandled.every((e) => e.VITEST_TEST_PATH);
     const ms = performance.now() - started;
     const results = exercises.map((exercise, i): ExerciseResult => {
-      if (syntax[i])
-        return {
-          exercise,
-          status: 'error',
-          tests: [],
-          errors: [],
-          syntaxError: syntax[i],
-          typeWarnings: [],
-          reviewNotes: [],
-          ms,
-        };
+      if (syntax[i]) return syntaxResult(exercise, syntax[i], ms);
       return {
         ...verdictsOf(exercise, run, { workbook, targetDir, logs: this.#logs, stallMs: STALL_MS }),
         typeWarnings: [],
@@ -87,6 +108,16 @@ export class CheckSession {
       files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) })),
     );
     return { results, analysis };
+  }
+
+  /**
+   * Whether each exercise's verdict in the last run came from its own test
+   * file alone: no file stalled or ran out of memory (those stop the files
+   * beside it too), and every error that escaped was tied to its file.
+   * `workbook grade` reuses a lesson's verdicts for identical files only then.
+   */
+  get independent(): boolean {
+    return this.#independent;
   }
 
   /** Stops a run under way (a stuck one, say) at once, and any later one: their files count as not run. */
@@ -109,9 +140,8 @@ export class CheckSession {
     const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
     const total = emptyRun();
     this.#logs.clear();
-    const faults = new FaultLog(this.#isLearnerFile, () => {
-      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-    });
+    const faults = new FaultLog(this.#isLearnerFile, this.#progressed);
+    this.#faults = faults;
     let pending = testFiles;
     try {
       // Each round either finishes every file or stops at least one stuck file,
@@ -169,6 +199,7 @@ export class CheckSession {
     } finally {
       for (const [file, exit] of faults.exits) total.exits.set(file, exit);
       faults.close(); // ends the child processes the learner's code left
+      this.#faults = undefined;
     }
     return total;
   }
@@ -186,12 +217,28 @@ export class CheckSession {
     return { promise, cancel: () => clearTimeout(timer) };
   }
 
+  /**
+   * Any event from a worker shows it is not stuck in a loop. The first one
+   * also ends the start-up grace (a worker is up), so a loop at import in the
+   * first file is found one stall period after its worker started, not three.
+   */
+  #progressed = (): void => {
+    this.#lastProgress = performance.now();
+  };
+
+  /** What the grading reporter reads of the run under way. */
+  #runView: RunView = {
+    exerciseOf: (moduleId) =>
+      this.#runnable.find((e) => join(this.options.workbook.lessonsDir, e.lesson.slug, e.test) === moduleId),
+    unhandled: () => (this.#vitest?.state.getUnhandledErrors() ?? []) as TestError[],
+    exits: () => new Map(this.#faults?.exits),
+    context: () => ({ ...this.options, logs: this.#logs, stallMs: STALL_MS }),
+  };
+
   async #open(): Promise<Vitest> {
     if (this.#vitest) return this.#vitest;
     const { workbook, targetDir } = this.options;
-    const progress = (): void => {
-      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-    };
+    const progress = this.#progressed;
     const collector: Reporter = {
       onUserConsoleLog: (log) => {
         if (!log.taskId) return;
@@ -212,6 +259,7 @@ export class CheckSession {
       onHookStart: progress,
       onHookEnd: progress,
       onTestCaseResult: progress,
+      ...(this.options.grading ? gradingReporter(this.options.grading, this.#runView) : {}),
     };
     this.#vitest = await createVitest(
       'test',
@@ -223,6 +271,7 @@ export class CheckSession {
         include: ['lessons/*/*.test.ts'],
         includeTaskLocation: true, // each test's line, for its source in results.json
         ...lessonTestOptions,
+        ...(this.options.grading ? { sequence: { sequencer: PathOrder } } : {}),
       },
       {
         plugins: [targetPlugin(targetDir, workbook.lessonsDir)],
