@@ -15,6 +15,8 @@ export interface Place {
 }
 
 export type FaultMessage =
+  /** The worker is up and about to load its test file (a loop at import stops it after this). */
+  | { kind: 'ready'; thread: number }
   /** A test started; the last one per file is the one running when a worker dies. */
   | { kind: 'test'; thread: number; testFile: string; test: string }
   /** The learner's code called process.exit(code). */

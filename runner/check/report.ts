@@ -44,6 +44,34 @@ export function formatNextSteps(result: ExerciseResult, { watching }: { watching
   ].join('\n');
 }
 
+/** One exercise's share of a check's report: its text, and its next steps when it does not pass. */
+export interface ReportPart {
+  text: string;
+  next?: string;
+}
+
+export function reportPart(result: ExerciseResult): ReportPart {
+  return {
+    text: formatResult(result),
+    ...(result.status === 'pass' ? {} : { next: formatNextSteps(result, { watching: false }) }),
+  };
+}
+
+/**
+ * The report of a check of several exercises: each one's text, the next
+ * steps once (for the first that fails), and how many pass. `workbook grade`
+ * joins the parts it gets per exercise with the same function.
+ */
+export function joinReports(parts: ReportPart[]): string {
+  const blocks = parts.map((p) => p.text);
+  const failing = parts.find((p) => p.next !== undefined);
+  if (failing) blocks.push(failing.next!);
+  const text = blocks.map((b) => `${b}\n\n`).join('');
+  if (parts.length < 2) return text;
+  const passing = parts.filter((p) => p.next === undefined).length;
+  return `${text}${style.bold(`${passing} of ${parts.length} exercises pass.`)}\n`;
+}
+
 /** Type errors and review notes, as warnings: at most five of each, each with its source line. */
 export function formatWarnings(types: Diagnostic[], notes: Diagnostic[]): string[] {
   return [

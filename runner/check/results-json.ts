@@ -34,16 +34,42 @@ const OUTPUT_LIMIT = 500; // exercism truncates a test's output at 500 character
  */
 export function toResultsJson(results: ExerciseResult[]): ResultsJson {
   const oneLesson = new Set(results.map((r) => r.exercise.lesson.slug)).size === 1;
-  const tests = results.flatMap((r) => [...errorTests(r), ...r.tests.map((t) => testEntry(r, t, oneLesson))]);
-  const ran = results.some((r) => r.tests.some((t) => t.status !== 'error'));
+  return joinResults(results.map(resultsPart), oneLesson);
+}
+
+/**
+ * One exercise's share of results.json: its test entries (each with its
+ * task_id, which joinResults drops when the results span lessons), whether
+ * any of its tests ran, and what kept it from running. `workbook grade`
+ * gets these per exercise as each finishes, and joins them itself.
+ */
+export interface ResultsPart {
+  tests: ResultsJsonTest[];
+  ran: boolean;
+  problems: string[];
+}
+
+export function resultsPart(r: ExerciseResult): ResultsPart {
+  return {
+    tests: [...errorTests(r), ...r.tests.map((t) => testEntry(r, t))],
+    ran: r.tests.some((t) => t.status !== 'error'),
+    problems: problems(r),
+  };
+}
+
+/** results.json from the parts of the exercises checked, in order; `oneLesson`: they are all from one lesson. */
+export function joinResults(parts: ResultsPart[], oneLesson: boolean): ResultsJson {
+  const tests = parts.flatMap((p) => (oneLesson ? p.tests : p.tests.map(({ task_id: _, ...t }) => t)));
+  const ran = parts.some((p) => p.ran);
   const status: Status = !ran ? 'error' : tests.every((t) => t.status === 'pass') ? 'pass' : 'fail';
   const json: ResultsJson = { version: 3, status, tests };
   // exercism: "message" is required when the status is error, and says what stopped the tests.
-  if (status === 'error') json.message = plain(results.flatMap(problems).join('\n\n') || 'The tests could not run.');
+  if (status === 'error')
+    json.message = plain(parts.flatMap((p) => p.problems).join('\n\n') || 'The tests could not run.');
   return json;
 }
 
-function testEntry(r: ExerciseResult, t: TestVerdict, oneLesson: boolean): ResultsJsonTest {
+function testEntry(r: ExerciseResult, t: TestVerdict): ResultsJsonTest {
   const { name, seed } = stableName(t.name);
   const message = [t.message && plain(t.message + (t.where ? `\n(at ${t.where})` : '')), seed && `(${seed})`]
     .filter(Boolean)
@@ -54,7 +80,7 @@ function testEntry(r: ExerciseResult, t: TestVerdict, oneLesson: boolean): Resul
     ...(message ? { message } : {}),
     ...(t.output ? { output: truncate(t.output) } : {}),
     ...(t.code ? { test_code: t.code } : {}),
-    ...(oneLesson && t.task !== null ? { task_id: t.task } : {}),
+    ...(t.task !== null ? { task_id: t.task } : {}),
   };
 }
 

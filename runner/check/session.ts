@@ -5,6 +5,7 @@ import { lessonTestOptions } from '../target.ts';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { FaultLog } from './fault-log.ts';
+import { type ExerciseProgress, PathOrder, type RunView, analyseByLesson, gradingReporter } from './grading.ts';
 import { findLoops } from './loop-finder.ts';
 import { type WorkbookThreads, workbookThreads, workerDeaths } from './pool.ts';
 import { findSyntaxError } from './syntax.ts';
@@ -24,6 +25,14 @@ export interface SessionOptions {
    * verdict anyway).
    */
   watching?: boolean;
+  /**
+   * Grading (runner/grade/stream.ts): run the test files in path order
+   * (lesson by lesson), type-check each lesson's files on their own (so one
+   * lesson's warnings never depend on another's files), and say when each
+   * exercise starts and what it gave as it finishes, so that a run stopped
+   * by a limit keeps what finished.
+   */
+  grading?: ExerciseProgress;
 }
 
 /**
@@ -36,12 +45,17 @@ const noAnalysis = (): Analysis => ({ types: [], notes: [] });
 
 export class CheckSession {
   #vitest: Promise<Vitest> | undefined;
+  /** The vitest of the run under way, once started (the grading reporter reads it synchronously). */
+  #running: Vitest | undefined;
   readonly #pool: WorkbookThreads;
   readonly #logs = new Map<string, string[]>();
   #lastProgress = 0;
   #abort: (() => void) | undefined;
   #aborted = false;
   readonly #analyzer: Analyzer | undefined;
+  #faults: FaultLog | undefined;
+  #runnable: Exercise[] = [];
+  #independent = true;
 
   constructor(private readonly options: SessionOptions) {
     this.#analyzer = options.typecheck
@@ -70,21 +84,26 @@ export class CheckSession {
     this.#open().catch(() => {});
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
+    const syntaxResult = (exercise: Exercise, error: Diagnostic, ms: number): ExerciseResult => ({
+      exercise,
+      status: 'error',
+      tests: [],
+      errors: [],
+      syntaxError: error,
+      typeWarnings: [],
+      reviewNotes: [],
+      ms,
+    });
+    exercises.forEach((e, i) => syntax[i] && this.options.grading?.tested(syntaxResult(e, syntax[i], 0)));
+
     const runnable = exercises.filter((_, i) => !syntax[i]);
+    this.#runnable = runnable;
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
+    this.#independent =
+      run.stalled.size === 0 && run.outOfMemory.size === 0 && run.unhandled.every((e) => e.VITEST_TEST_PATH);
     const ms = performance.now() - started;
     return exercises.map((exercise, i): ExerciseResult => {
-      if (syntax[i])
-        return {
-          exercise,
-          status: 'error',
-          tests: [],
-          errors: [],
-          syntaxError: syntax[i],
-          typeWarnings: [],
-          reviewNotes: [],
-          ms,
-        };
+      if (syntax[i]) return syntaxResult(exercise, syntax[i], ms);
       return {
         ...verdictsOf(exercise, run, { workbook, targetDir, logs: this.#logs, stallMs: STALL_MS }),
         typeWarnings: [],
@@ -99,9 +118,21 @@ export class CheckSession {
     if (!this.#analyzer) return exercises.map(noAnalysis);
     const { workbook, targetDir } = this.options;
     const files = exercises.map((e) => exerciseFile(e, targetDir));
-    const { types, notes } = await this.#analyzer.check(files);
+    const { types, notes } = this.options.grading
+      ? await analyseByLesson(this.#analyzer, exercises, files)
+      : await this.#analyzer.check(files);
     const inFile = (file: string) => (d: Diagnostic) => resolve(workbook.root, d.file) === file;
     return files.map((f) => ({ types: types.filter(inFile(f)), notes: notes.filter(inFile(f)) }));
+  }
+
+  /**
+   * Whether each exercise's verdict in the last run came from its own test
+   * file alone: no file stalled or ran out of memory (those stop the files
+   * beside it too), and every error that escaped was tied to its file.
+   * `workbook grade` reuses a lesson's verdicts for identical files only then.
+   */
+  get independent(): boolean {
+    return this.#independent;
   }
 
   /** Stops a run under way (a stuck one, say) at once, and any later one: their files count as not run. */
@@ -134,15 +165,15 @@ export class CheckSession {
     const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
     const total = emptyRun();
     this.#logs.clear();
-    const faults = new FaultLog(this.#isLearnerFile, () => {
-      this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-    });
+    const faults = new FaultLog(this.#isLearnerFile, this.#progressed);
+    this.#faults = faults;
     let pending = testFiles;
     try {
       // Each round either finishes every file or stops at least one stuck file,
       // so this ends after at most one round per file.
       while (pending.length > 0) {
         const vitest = await this.#open();
+        this.#running = vitest;
         for (const file of files) vitest.invalidateFile(file);
         this.#lastProgress = performance.now();
         this.#workerStarting();
@@ -193,6 +224,7 @@ export class CheckSession {
     } finally {
       for (const [file, exit] of faults.exits) total.exits.set(file, exit);
       faults.close(); // ends the child processes the learner's code left
+      this.#faults = undefined;
     }
     return total;
   }
@@ -210,6 +242,20 @@ export class CheckSession {
     return { promise, cancel: () => clearTimeout(timer) };
   }
 
+  /** Any event from a worker shows it is not stuck in a loop (a starting worker's grace is kept). */
+  #progressed = (): void => {
+    this.#lastProgress = Math.max(this.#lastProgress, performance.now());
+  };
+
+  /** What the grading reporter reads of the run under way. */
+  #runView: RunView = {
+    exerciseOf: (moduleId) =>
+      this.#runnable.find((e) => join(this.options.workbook.lessonsDir, e.lesson.slug, e.test) === moduleId),
+    unhandled: () => (this.#running?.state.getUnhandledErrors() ?? []) as TestError[],
+    exits: () => new Map(this.#faults?.exits),
+    context: () => ({ ...this.options, logs: this.#logs, stallMs: STALL_MS }),
+  };
+
   /** The session's vitest, started on first use (a failed start is tried again next time). */
   #open(): Promise<Vitest> {
     if (this.#vitest) return this.#vitest;
@@ -220,9 +266,10 @@ export class CheckSession {
       targetDir,
       pool: this.#pool,
       logs: this.#logs,
-      onProgress: () => {
-        this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-      },
+      onProgress: this.#progressed,
+      ...(this.options.grading
+        ? { reporter: gradingReporter(this.options.grading, this.#runView), sequencer: PathOrder }
+        : {}),
     });
     this.#vitest = opening;
     opening.catch(() => {

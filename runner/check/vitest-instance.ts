@@ -3,7 +3,7 @@
 // a reporter that keeps each test's console output and marks progress;
 // closed politely, or by force when a worker is stuck.
 import { Writable } from 'node:stream';
-import { createVitest, type Reporter, type Vitest } from 'vitest/node';
+import { type BaseSequencer, createVitest, type Reporter, type Vitest } from 'vitest/node';
 import { lessonTestOptions, targetPlugin } from '../target.ts';
 import type { WorkbookThreads } from './pool.ts';
 
@@ -20,10 +20,14 @@ export interface VitestSettings {
   logs: Map<string, string[]>;
   /** Called on every sign of life from a test worker. */
   onProgress: () => void;
+  /** More reporter hooks (grading: when each exercise starts and ends). */
+  reporter?: Partial<Reporter>;
+  /** The order of the test files (grading: by path, lesson by lesson). */
+  sequencer?: typeof BaseSequencer;
 }
 
 export async function openVitest(settings: VitestSettings): Promise<Vitest> {
-  const { root, lessonsDir, targetDir, pool, logs, onProgress } = settings;
+  const { root, lessonsDir, targetDir, pool, logs, onProgress, reporter, sequencer } = settings;
   const collector: Reporter = {
     onUserConsoleLog: (log) => {
       if (!log.taskId) return;
@@ -44,6 +48,7 @@ export async function openVitest(settings: VitestSettings): Promise<Vitest> {
     onHookStart: onProgress,
     onHookEnd: onProgress,
     onTestCaseResult: onProgress,
+    ...reporter,
   };
   return createVitest(
     'test',
@@ -56,6 +61,7 @@ export async function openVitest(settings: VitestSettings): Promise<Vitest> {
       includeTaskLocation: true, // each test's line, for its source in results.json
       ...lessonTestOptions,
       pool,
+      ...(sequencer ? { sequence: { sequencer } } : {}),
     },
     {
       plugins: [targetPlugin(targetDir, lessonsDir)],

@@ -20,6 +20,7 @@ import { EXIT_ERROR_NAME, FAULT_CHANNEL, type FaultMessage } from './faults.ts';
 const channel = new BroadcastChannel(FAULT_CHANNEL);
 channel.unref();
 const post = (message: FaultMessage): void => channel.postMessage(message);
+post({ kind: 'ready', thread: threadId });
 
 /**
  * Every async resource (promise, timer, socket) is stamped with the test

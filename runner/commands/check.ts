@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { defineCommand } from '../command.ts';
-import { formatNextSteps, formatResult } from '../check/report.ts';
+import { joinReports, reportPart } from '../check/report.ts';
 import { toResultsJson } from '../check/results-json.ts';
 import { CheckSession } from '../check/session.ts';
 import type { ExerciseResult } from '../check/verdict.ts';
 import { CLIError } from '../errors.ts';
+import { streamCheck } from '../grade/stream.ts';
 import { say, sayAll, style } from '../output.ts';
 import { currentExercise, readState, updateState } from '../state.ts';
 import { resolveTargetDir } from '../target.ts';
@@ -35,6 +36,12 @@ export default defineCommand({
       description: "test another tree: 'solutions', or a submission folder (default: your lessons/)",
     },
     'no-types': { type: 'boolean', description: 'skip the type check' },
+    stream: {
+      type: 'string',
+      valueName: 'TOKEN_FILE',
+      description:
+        "for 'workbook grade': read a token from TOKEN_FILE (then deleted) and write each exercise's results as a line of JSON after it, as each finishes",
+    },
   },
   footer:
     'Exit code: 0 when every test passes, 1 when one fails, 2 for a usage error (with --grade: 0 when results.json was made, whatever it says).',
@@ -42,6 +49,8 @@ export default defineCommand({
     const workbook = loadWorkbook();
     const exercises = pickExercises(workbook, positionals, values.all);
     const target = values.target;
+    if (values.stream !== undefined)
+      return streamCheck(workbook, exercises, { target, typecheck: !values['no-types'], tokenFile: values.stream });
     const grading = values.grade;
     const results = await checkOnce(workbook, exercises, {
       target,
@@ -107,12 +116,5 @@ function sayWhatNext(workbook: Workbook): void {
 }
 
 export function reportResults(results: ExerciseResult[]): void {
-  for (const result of results) say(formatResult(result), '');
-  // The next step once, for the first exercise that fails.
-  const failing = results.find((r) => r.status !== 'pass');
-  if (failing) say(formatNextSteps(failing, { watching: false }), '');
-  if (results.length > 1) {
-    const passing = results.filter((r) => r.status === 'pass').length;
-    say(style.bold(`${passing} of ${results.length} exercises pass.`));
-  }
+  process.stdout.write(joinReports(results.map(reportPart)));
 }

@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { defineCommand } from '../command.ts';
 import { CLIError } from '../errors.ts';
+import { defaultJobs } from '../grade/limits.ts';
 import { mergeGrades } from '../grade/merge.ts';
 import { createProgress } from '../grade/progress.ts';
 import { grade } from '../grade/run.ts';
@@ -34,7 +34,7 @@ export default defineCommand({
     jobs: {
       type: 'string',
       valueName: 'N',
-      description: `submissions graded at once (default: the cores, ${availableParallelism()} here)`,
+      description: `submissions graded at once (default: two per core, one per 2 GiB of memory: ${defaultJobs()} here)`,
     },
     timeout: { type: 'string', valueName: 'S', description: 'wall time per submission, in seconds (default: 600)' },
     memory: { type: 'string', valueName: 'MB', description: 'memory per submission, in MiB (default: 2048)' },
@@ -88,7 +88,7 @@ export default defineCommand({
         inputs: positionals,
         out,
         lessons: (str('lessons') ?? '').split(',').filter(Boolean),
-        jobs: count('--jobs', str('jobs'), availableParallelism()),
+        jobs: count('--jobs', str('jobs'), defaultJobs()),
         timeoutMs: count('--timeout', str('timeout'), 600) * 1000,
         memoryMb: count('--memory', str('memory'), 2048),
         hiddenDir: str('hidden') ? resolve(str('hidden')!) : undefined,

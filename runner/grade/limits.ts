@@ -3,6 +3,7 @@
 // that group (detached spawn, kill(-pid)) so nothing it started lives on.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 
 /**
  * 'namespace': unshare(1) made a user, mount, PID and network namespace
@@ -49,6 +50,15 @@ export function describeIsolation(isolation: Isolation): string {
   return isolation === 'namespace'
     ? 'user+mount+PID+network namespaces (unshare): read-only file system except the copy, instructor files hidden, loopback only'
     : 'own copy and process group only (unshare could not make namespaces here): network and file system are NOT restricted';
+}
+
+/**
+ * Submissions graded at once by default: two per core, as a check keeps
+ * less than one core busy (its tests mostly wait on sockets and timers;
+ * measured in docs/GRADING.md), and at most one per 2 GiB of memory.
+ */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(2 * availableParallelism(), Math.floor(totalmem() / 2 ** 31)));
 }
 
 const PAGE = 4096;

@@ -33,9 +33,12 @@ export function createProgress(stream: NodeJS.WriteStream = process.stdout): Pro
       if (tty) stream.write(`\r\x1b[2K${text}\n${line()}`);
       else stream.write(`${text} [${done}/${total}]\n`);
     },
-    finish() {
+    finish(reused) {
       if (tty) stream.write('\r\x1b[2K');
-      stream.write(`Done: ${done} graded in ${clock((performance.now() - started) / 1000)}.\n`);
+      const shared = reused
+        ? ` (${reused} ${reused === 1 ? 'lesson was' : 'lessons were'} the same files as in another submission: graded once)`
+        : '';
+      stream.write(`Done: ${done} graded in ${clock((performance.now() - started) / 1000)}${shared}.\n`);
     },
   };
 }

@@ -31,6 +31,8 @@ export interface GradeRecord {
   end: End;
   /** For the instructor: why grading ended early (never a hidden test's text). */
   problem?: string;
+  /** The exercises whose tests were running when a limit stopped grading (what finished before counts). */
+  stoppedDuring?: string[];
   raw: number;
   max: number;
   lessons: Record<string, { score: number; max: number }>;

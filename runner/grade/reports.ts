@@ -55,7 +55,10 @@ function csvCell(text: string): string {
 /** One sentence on why grading ended early, for the student. */
 export function endSentence(record: GradeRecord): string {
   if (record.end === 'refused') return `${END_SENTENCE.refused}: ${record.problem ?? ''}`;
-  return END_SENTENCE[record.end];
+  const during = record.stoppedDuring ?? [];
+  if (during.length === 0) return END_SENTENCE[record.end];
+  const lessons = [...new Set(during.map((id) => id.split('/')[0]!))];
+  return `${END_SENTENCE[record.end]} It stopped during ${lessons.length > 1 ? 'lessons' : 'lesson'} ${lessons.join(', ')}; the tests that finished before count.`;
 }
 
 function hiddenLine(e: { hiddenTotal: number; hiddenPassed: number }): string {

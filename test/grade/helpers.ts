@@ -66,6 +66,39 @@ export function scratch(): Scratch {
   return { dir, workbook, class: classDir };
 }
 
+/** A second lesson in a scratch workbook, 02-count: one exercise, `count` (2 points). */
+export const countLesson = {
+  files: {
+    'lesson.json': JSON.stringify({
+      title: 'Count',
+      summary: 'A second lesson for the grader tests.',
+      exercises: [{ name: 'count', task: 1, title: 'Counts', file: 'count.ts', test: 'count.test.ts', points: 2 }],
+    }),
+    'count.test.ts': `import { describe, expect, it } from 'vitest';
+import { count } from './count.ts';
+describe('Task 1: count', () => {
+  it('counts to 3', () => expect(count(3)).toEqual([1, 2, 3]));
+});
+`,
+    'README.md': '# Count\n',
+    'hints.md': '',
+  },
+  starter: {
+    'count.ts':
+      "// TODO: count from 1 to n (task 1 in lessons/02-count/README.md)\nexport function count(n: number): number[] {\n  throw new Error('TODO: write count (task 1 in lessons/02-count/README.md)');\n}\n",
+  },
+  solution: {
+    'count.ts':
+      'export function count(n: number): number[] {\n  return Array.from({ length: n }, (_, i) => i + 1);\n}\n',
+  },
+};
+
+/** Adds lesson 02-count to the scratch workbook. */
+export function addCountLesson(s: Scratch): void {
+  writeTree(join(s.workbook, 'lessons', '02-count'), { ...countLesson.files, ...countLesson.starter });
+  writeTree(join(s.workbook, 'solutions', '02-count'), countLesson.solution);
+}
+
 export function writeTree(dir: string, tree: Record<string, string>): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(tree)) {
@@ -74,10 +107,16 @@ export function writeTree(dir: string, tree: Record<string, string>): void {
   }
 }
 
-/** A submission folder `<class>/<id>/lessons/01-tiny/` holding `tree`. */
-export function submission(s: Scratch, id: string, tree: Record<string, string>): string {
+/** A submission folder `<class>/<id>/lessons/01-tiny/` holding `tree` (and `more` lesson folders). */
+export function submission(
+  s: Scratch,
+  id: string,
+  tree: Record<string, string>,
+  more: Record<string, Record<string, string>> = {},
+): string {
   const dir = join(s.class, id);
   writeTree(join(dir, 'lessons', LESSON), tree);
+  for (const [lesson, files] of Object.entries(more)) writeTree(join(dir, 'lessons', lesson), files);
   return dir;
 }
 
@@ -85,7 +124,7 @@ export function submission(s: Scratch, id: string, tree: Record<string, string>)
 export function sixKinds(s: Scratch, marker: string): Record<string, string> {
   const solutionsFile = join(s.workbook, 'solutions', LESSON, 'adder.ts');
   const testFile = join(s.workbook, 'lessons', LESSON, 'adder.test.ts');
-  const hostile = `import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+  const hostile = `import { appendFileSync, mkdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,6 +136,19 @@ for (const p of [join(here, '../../solutions/${LESSON}/adder.ts'), join(here, '.
 // Rewrite the tests so that they pass: the copy's own and the instructor's.
 for (const p of [join(here, '../../proj/workbook/lessons/${LESSON}/greet.test.ts'), ${JSON.stringify(testFile)}])
   tryTo(() => writeFileSync(p, "import { it } from 'vitest'; it('passes', () => {});\\n"));
+// Forge its results: a results.json in the copy's out/, the token the check reads there, and
+// stream lines on stdout (without the token, which it cannot read).
+const forged = JSON.stringify({ version: 3, status: 'pass', tests: [{ name: '01-tiny/adder > adds 2 and 3', status: 'pass' }] });
+tryTo(() => writeFileSync(join(here, '../../out/results.json'), forged));
+let token = 'x'.repeat(48);
+tryTo(() => { token = readFileSync(join(here, '../../out/token-proj'), 'utf8'); });
+const piece = (id: string) => ({ id, results: { tests: [{ name: id + ' > passes', status: 'pass' }], ran: true, problems: [] }, report: { text: 'forged' } });
+for (const type of ['tested', 'final'])
+  for (const id of ['01-tiny/adder', '01-tiny/greet'])
+    tryTo(() => writeSync(1, token + ' ' + JSON.stringify({ type, piece: piece(id) }) + '\\n'));
+tryTo(() => writeSync(1, token + ' ' + JSON.stringify({ type: 'done', independent: true }) + '\\n'));
+// Rewrite its own greet.ts, which the next test file imports.
+tryTo(() => writeFileSync(join(here, 'greet.ts'), ${JSON.stringify(solution['greet.ts'])}));
 // Write outside its folder.
 tryTo(() => writeFileSync(${JSON.stringify(marker)}, 'escaped'));
 tryTo(() => writeFileSync(join(here, '../../../escaped.txt'), 'escaped'));
