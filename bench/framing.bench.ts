@@ -191,6 +191,8 @@ async function send(socket: Socket, { mode, frameSize, frames }: Omit<SenderJob,
 function receive(socket: Socket, { mode, frameSize, frames }: Omit<SenderJob, 'port'>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     socket.on('error', reject);
+    // Once everything has arrived this is a no-op; before, it would be a hang.
+    socket.on('close', () => reject(new Error(`the connection closed before every ${mode} byte arrived`)));
     if (mode === 'raw') {
       const total = (HEADER_SIZE + frameSize) * frames;
       let bytes = 0;
