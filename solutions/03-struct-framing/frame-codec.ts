@@ -122,9 +122,9 @@ export function writeFrame(stream: Writable, payload: Uint8Array, options: Frame
   stream.write(header);
   stream.write(payload);
   stream.uncork();
-  // Not what write() returned: while corked, nothing leaves, so a payload as
+  // Not what write() returned: while corked nothing leaves, so a payload as
   // big as the buffer (16 KiB) always got false, and every caller waited
-  // for 'drain' after every large frame. After uncork() it has left.
+  // for 'drain' after every large frame. What counts is what uncork() left.
   return !stream.destroyed && stream.writableLength < stream.writableHighWaterMark;
 }
 
