@@ -66,7 +66,9 @@ describe('workbook check, when the code under test misbehaves', () => {
     });
     expect(code).toBe(1);
     expect(stdout).toContain('Your code used more than 512 MB of memory during "keeps 10 lines"');
-  });
+    // Filling 512 MB and the garbage collector's last tries take about 8 s of
+    // CPU: over a minute on a shared 2-core machine (seen at load 30).
+  }, 180_000);
 
   it('says "while loading your file <path>:<line>" for a throw or process.exit at import', async () => {
     const { code, stdout } = await runCli(['check', 'throws-at-import', 'exits-at-import', '--no-types'], { root });
@@ -95,7 +97,8 @@ describe('workbook check, when the code under test misbehaves', () => {
     const blamed = stdout.match(/Your code at lessons\/01-faults\/loop-helper\.ts:4:3 \(in sumTo\(\)\)/g) ?? [];
     expect(blamed.length, stdout).toBe(2);
     expect(stdout).not.toContain('loop-user.ts:');
-  });
+    // Two stall periods of 5 s with their start-up grace, then a fresh run: 40 s at load 30.
+  }, 120_000);
 
   it('fails a server that listens on a fixed port instead of the one the test gives it', async () => {
     const { code, stdout } = await runCli(['check', 'fixed-port', '--no-types'], { root });
@@ -107,5 +110,6 @@ describe('workbook check, when the code under test misbehaves', () => {
     const { code, stdout } = await runCli(['check', '01', '--target', 'solutions', '--no-types'], { root });
     expect(stdout).toContain('10 of 10 exercises pass.');
     expect(code).toBe(0);
-  });
+    // Ten test files, each in a fresh worker: 47 s at load 30.
+  }, 120_000);
 });
