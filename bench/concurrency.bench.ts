@@ -206,7 +206,7 @@ export default async function bench(): Promise<void> {
     'SYN drops: SYNs the kernel dropped during the connect burst because the accept queue was full (/proc/net/netstat ListenOverflows, machine-wide); each waits 1 s for its retry.',
   );
   console.log(
-    'us/rt: CPU time per round trip (user + system, all threads and child processes; hashes included in a heavy run); load: 1-minute load average after the run, this bench included.\n',
+    'us/rt: CPU time per round trip (user + system, all threads and child processes; hashes included in a heavy run); load: 1-minute load average after the run, this bench included (so is every thread of python).\n',
   );
   console.log(row(columns.map(([name]) => name)));
   const results = new Map<string, LoadResult>();

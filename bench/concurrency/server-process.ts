@@ -7,13 +7,13 @@
 import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SHUTDOWN_MESSAGE } from '../../lessons/06-concurrent-servers/cluster-worker.ts';
 import { startCluster } from '../../solutions/06-concurrent-servers/cluster-server.ts';
 import { createShoutServer } from '../../solutions/06-concurrent-servers/event-loop-server.ts';
 import { createHashServer } from '../../solutions/06-concurrent-servers/hash-server.ts';
 import {
   LineTooLongError,
   Refusal,
+  SHUTDOWN_MESSAGE,
   readLines,
   refuse,
   send,

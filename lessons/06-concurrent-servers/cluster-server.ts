@@ -9,7 +9,7 @@
 // them all gracefully.
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { SHUTDOWN_MESSAGE } from './cluster-worker.ts';
+import { SHUTDOWN_MESSAGE } from './shout-protocol.ts';
 
 export interface ClusterOptions {
   /** The program each worker runs (a .ts file, started with `--import tsx`). */

@@ -9,10 +9,7 @@
 // itself once its last connection has closed.
 import cluster from 'node:cluster';
 import { createServer, type Socket } from 'node:net';
-import { LineTooLongError, Refusal, readLines, refuse, send, shout } from './shout-protocol.ts';
-
-/** The message the primary sends a worker to make it drain and exit. */
-export const SHUTDOWN_MESSAGE = 'shutdown';
+import { LineTooLongError, Refusal, SHUTDOWN_MESSAGE, readLines, refuse, send, shout } from './shout-protocol.ts';
 
 /** The worker's answer to a `PID` line: its process id in decimal. */
 function answer(line: Buffer): Buffer | string {

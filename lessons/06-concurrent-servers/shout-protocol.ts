@@ -18,6 +18,12 @@ export const HASH_SALT = 'lesson-06';
 export const DEFAULT_HASH_ITERATIONS = 100_000;
 /** How long a refused client has to read the refusal before the server closes the socket. */
 export const REFUSAL_GRACE_MS = 1_000;
+/**
+ * Task 7: the message a cluster's primary sends a worker to make it drain
+ * and exit. It lives here, not in cluster-worker.ts: importing that file
+ * would start its server in the primary too.
+ */
+export const SHUTDOWN_MESSAGE = 'shutdown';
 
 /**
  * Every refusal a server sends, exactly. Each starts with `ERR ` and has
