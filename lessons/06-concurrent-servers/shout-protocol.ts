@@ -83,10 +83,10 @@ export function expectedDigest(secret: Buffer, iterations = DEFAULT_HASH_ITERATI
 }
 
 /**
- * Cuts a stream of bytes into lines, chunk by chunk, for a server that
- * reads its socket with 'data' events (task 3). Keep one per connection:
- * it holds the start of a line whose newline has not arrived yet (at most
- * `maxLineBytes`).
+ * Cuts a stream of bytes into lines, chunk by chunk: readLines() uses one,
+ * and so does a server that reads its socket with 'data' events (task 3).
+ * Keep one per connection: it holds the start of a line whose newline has
+ * not arrived yet (at most `maxLineBytes`).
  */
 export class LineSplitter {
   readonly maxLineBytes: number;
