@@ -104,7 +104,7 @@ async function* framesOf(socket: Socket): AsyncGenerator<Buffer> {
   };
   socket.on('data', onData);
   socket.on('end', () => decoder.end()); // a FIN: the decoder says whether it fell inside a frame
-  socket.once('close', wake); // a reset: stop, and answer nothing more
+  socket.once('close', () => wake()); // a reset: stop, and answer nothing more
   try {
     for (;;) {
       const batch = frames;
