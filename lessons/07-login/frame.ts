@@ -13,6 +13,17 @@ export const LENGTH_BYTES = 4;
 /** A frame that breaks the rules: longer than allowed, or cut short. */
 export class FrameError extends Error {
   override name = 'FrameError';
+  constructor(
+    message: string,
+    /**
+     * From `FrameDecoder.push`: the whole frames that came, in the same
+     * chunk, before the length that broke the rules. They were sent in good
+     * faith: answer them before you refuse.
+     */
+    readonly framesBefore: Buffer[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Encodes one frame: the payload's length as u32be, then the payload. */
@@ -32,7 +43,8 @@ export function encodeFrame(payload: Uint8Array | string): Buffer {
  * Turns a stream's chunks into whole frames. Keeps the chunks in a list and
  * joins them only when a frame is complete, so the work stays linear.
  * `push` throws FrameError as soon as a length prefix says more than
- * `maxPayload`, before the payload arrives.
+ * `maxPayload`, before the payload arrives; the frames before it in the
+ * same chunk are in the error's `framesBefore`.
  */
 export class FrameDecoder {
   readonly #maxPayload: number;
@@ -61,7 +73,7 @@ export class FrameDecoder {
         if (bytes.length - offset < LENGTH_BYTES) break;
         const length = bytes.readUInt32BE(offset);
         if (length > this.#maxPayload) {
-          throw new FrameError(`a frame of ${length} bytes is over the limit of ${this.#maxPayload} bytes`);
+          throw new FrameError(`a frame of ${length} bytes is over the limit of ${this.#maxPayload} bytes`, frames);
         }
         if (bytes.length - offset < LENGTH_BYTES + length) {
           this.#needed = LENGTH_BYTES + length;

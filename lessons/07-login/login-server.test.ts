@@ -279,6 +279,27 @@ describe('Task 7: the login server: one reply for every failure', () => {
     expect(scrypt.count(), 'scrypt calls for a refused frame').toBe(0);
   });
 
+  it('answers the requests that came before a frame over 4096 bytes in the same write, then too-big and FIN', async () => {
+    const { port } = await startServer();
+    const client = await kit.connect(port);
+    client.on('error', () => {}); // the server may reset if our extra bytes arrive after it closed
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(4097);
+    client.write(
+      Buffer.concat([encodeMessage({ op: 'whoami', token: 'x' }), encodeMessage({ op: 'whoami', token: 'y' }), header]),
+    );
+    const bytes = await readUntilEnd(client, { ms: 5_000, message: 'your server did not end the connection' });
+    expectBytes(
+      bytes,
+      Buffer.concat([
+        encodeFrame('{"ok":false,"error":"bad-token"}'),
+        encodeFrame('{"ok":false,"error":"bad-token"}'),
+        encodeFrame('{"ok":false,"error":"too-big"}'),
+      ]),
+      'the replies to two whole requests, then to a header of 4097 bytes, all sent in one write (each request gets a reply)',
+    );
+  });
+
   it('stays responsive while it hashes: the event loop keeps turning during logins', async () => {
     // N = 2^16 (64 MiB, about 0.4 s a hash here): scryptSync would stall the
     // loop that long for each hash. Measured against the same server's loop
@@ -313,6 +334,8 @@ describe('Task 7: the login server: one reply for every failure', () => {
       ['a login without a password', encodeFrame('{"op":"login","user":"alice"}')],
       ['a password that is a number', encodeFrame('{"op":"login","user":"alice","password":12345678}')],
       ['a token that is not a string', encodeFrame('{"op":"whoami","token":["x"]}')],
+      // JSON allows the escape \ud800 alone; it is no text (no UTF-8 form), so it is no password either.
+      ['a password with a lone surrogate', encodeFrame('{"op":"register","user":"bob","password":"\\ud800abcdefgh"}')],
     ];
     for (const [what, frame] of malformed) {
       const client = await kit.connect(port);

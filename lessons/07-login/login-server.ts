@@ -59,9 +59,13 @@ export function createLoginServer(options: LoginServerOptions): Server {
   throw new Error('TODO: write createLoginServer (task 7 in lessons/07-login/README.md)');
 }
 
-/** A request, or null if the payload is not one (bad UTF-8, bad JSON, unknown op, a field missing or not a string). */
+/**
+ * A request, or null if the payload is not one (bad UTF-8, bad JSON, unknown
+ * op, a field missing or not a string, or a string with a lone surrogate:
+ * the JSON escape \ud800 alone, which is no text and has no UTF-8 form).
+ */
 export function parseRequest(payload: Buffer): Request | null {
   // TODO: new TextDecoder('utf-8', { fatal: true }), JSON.parse, then check
-  // it is an object with a known op and string fields.
+  // it is an object with a known op and string fields (no lone surrogate).
   throw new Error('TODO: write parseRequest (task 7 in lessons/07-login/README.md)');
 }

@@ -10,7 +10,7 @@
 // before any hashing, and past MAX_HASHES_IN_FLIGHT hashes the reply is busy.
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, createServer } from 'node:net';
-import { FrameDecoder } from './frame.ts';
+import { FrameDecoder, FrameError } from './frame.ts';
 import {
   MAX_HASHES_IN_FLIGHT,
   MAX_REQUEST_BYTES,
@@ -158,6 +158,8 @@ function serveConnection(socket: Socket, idleMs: number, answer: (request: Reque
   let busy = false;
   let closing = false;
   let peerEnded = false;
+  /** A frame over the limit came: refuse once the whole requests before it are answered. */
+  let refuseAfter: 'too-big' | undefined;
   let idle = setTimeout(() => fail('timeout'), idleMs);
 
   function fail(error: 'timeout' | 'too-big' | 'bad-request'): void {
@@ -194,6 +196,7 @@ function serveConnection(socket: Socket, idleMs: number, answer: (request: Reque
     }
     busy = false;
     if (closing || socket.destroyed) return;
+    if (refuseAfter) return fail(refuseAfter);
     if (peerEnded) {
       socket.end();
       return;
@@ -203,11 +206,14 @@ function serveConnection(socket: Socket, idleMs: number, answer: (request: Reque
   }
 
   socket.on('data', (chunk: Buffer) => {
-    if (closing) return;
+    if (closing || refuseAfter) return;
     try {
       pending.push(...decoder.push(chunk));
-    } catch {
-      return fail('too-big');
+    } catch (error) {
+      // The whole requests before the bad length were sent in good faith: answer them, then refuse.
+      if (error instanceof FrameError) pending.push(...error.framesBefore);
+      refuseAfter = 'too-big';
+      if (pending.length === 0 && !busy) return fail('too-big');
     }
     if (pending.length === 0) return;
     socket.pause();
@@ -229,7 +235,11 @@ function serveConnection(socket: Socket, idleMs: number, answer: (request: Reque
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A request, or null if the payload is not one (bad UTF-8, bad JSON, unknown op, a field missing or not a string). */
+/**
+ * A request, or null if the payload is not one (bad UTF-8, bad JSON, unknown
+ * op, a field missing or not a string, or a string with a lone surrogate:
+ * the JSON escape \ud800 alone, which is no text and has no UTF-8 form).
+ */
 export function parseRequest(payload: Buffer): Request | null {
   let value: unknown;
   try {
@@ -239,7 +249,10 @@ export function parseRequest(payload: Buffer): Request | null {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const message = value as Record<string, unknown>;
-  const text = (key: string): string | null => (typeof message[key] === 'string' ? (message[key] as string) : null);
+  const text = (key: string): string | null => {
+    const field = message[key];
+    return typeof field === 'string' && !/\p{Surrogate}/u.test(field) ? field : null;
+  };
   const op = text('op');
   if (op === 'register' || op === 'login') {
     const user = text('user');

@@ -44,6 +44,16 @@ describeWithPython('lesson 07 login protocol, with Python 3 peers', () => {
       '{"ok":false,"error":"bad-token"}',
       '{"ok":false,"error":"too-big"}',
       'eof',
+      // A request and a frame over the limit in one write: a reply to each, in order.
+      '{"ok":false,"error":"bad-token"}',
+      '{"ok":false,"error":"too-big"}',
+      'eof',
+      // A password holding a lone surrogate is no text.
+      '{"ok":false,"error":"bad-request"}',
+      'eof',
+      // A whole request, half of one, then FIN: the whole one is answered.
+      '{"ok":false,"error":"bad-token"}',
+      'eof',
     ]);
     expect(store.get('pyuser')?.hash, 'the stored record').toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
     expect(store.get('pyuser3'), 'the registration that was told to wait').toBeUndefined();

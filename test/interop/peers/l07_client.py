@@ -4,7 +4,11 @@ Usage: l07_client.py PORT
 Registers a user, registers until the address must wait, logs in with a
 wrong and a right password, checks the token with whoami, logs out, and
 sends a frame over the limit. Prints one line per reply: the reply's payload
-exactly as received.
+exactly as received. Then, on new connections: a request and a frame over
+the limit in one write (both get a reply, in order); a password holding the
+escape \ud800 alone (bad-request); a whole request, then half of one, then
+FIN (the whole one is answered, the cut one dropped). After each, "eof"
+once the server ends.
 """
 import json
 import socket
@@ -63,6 +67,21 @@ def main():
         sock.sendall(struct.pack(">I", 1024 * 1024))
         print(recv_reply(sock))
         print("eof" if sock.recv(1) == b"" else "more bytes after too-big")
+    whoami = json.dumps({"op": "whoami", "token": "x"}, separators=(",", ":")).encode("utf-8")
+    framed = struct.pack(">I", len(whoami)) + whoami
+    surrogate = b'{"op":"register","user":"pyuser2","password":"\\ud800abcdefgh"}'
+    for data, replies, fin in [
+        (framed + struct.pack(">I", 4097), 2, False),
+        (struct.pack(">I", len(surrogate)) + surrogate, 1, False),
+        (framed + framed[:7], 1, True),
+    ]:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(data)
+            if fin:
+                sock.shutdown(socket.SHUT_WR)
+            for _ in range(replies):
+                print(recv_reply(sock))
+            print("eof" if sock.recv(1) == b"" else "more bytes")
 
 
 if __name__ == "__main__":
