@@ -1,5 +1,6 @@
 // The runner's side of runner/check/faults.ts: what the test workers said
 // during one run, and the child processes still to end.
+import { isAbsolute, relative, sep } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { FAULT_CHANNEL, type FaultMessage, type Place } from './faults.ts';
 
@@ -19,6 +20,9 @@ export class FaultLog {
   /** The test file each worker thread runs. */
   readonly fileOfThread = new Map<number, string>();
   readonly #children = new Set<number>();
+  /** The files each test file's run loaded, by test file; null when a worker could not tell. */
+  readonly #loaded = new Map<string, Set<string>>();
+  #loadsUnknown = false;
 
   /** `onMessage`: any message shows the worker that sent it is not stuck. */
   constructor(
@@ -51,7 +55,28 @@ export class FaultLog {
       case 'child-exit':
         this.#children.delete(message.pid);
         break;
+      case 'module':
+        if (message.file === null) this.#loadsUnknown = true;
+        else this.#loaded.set(message.testFile, (this.#loaded.get(message.testFile) ?? new Set()).add(message.file));
+        break;
     }
+  }
+
+  /**
+   * Whether a test file's run loaded a file of `targetDir` from another
+   * lesson folder than its own (or a worker could not tell what it loaded):
+   * then a lesson's results depend on more than its own files.
+   */
+  loadedAcrossLessons(targetDir: string, testsDir: string): boolean {
+    if (this.#loadsUnknown) return true;
+    for (const [testFile, files] of this.#loaded) {
+      const lesson = relative(testsDir, testFile).split(sep)[0];
+      for (const file of files) {
+        const rel = relative(targetDir, file);
+        if (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== lesson) return true;
+      }
+    }
+    return false;
   }
 
   /** Ends every process group the learner's code started that is still alive. */

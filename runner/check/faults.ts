@@ -23,7 +23,9 @@ export type FaultMessage =
   | { kind: 'exit'; testFile: string; test: string | undefined; code: number; stack: string }
   /** The learner's code started a child process (the leader of its own process group). */
   | { kind: 'child'; pid: number }
-  | { kind: 'child-exit'; pid: number };
+  | { kind: 'child-exit'; pid: number }
+  /** The worker loaded `file` (null: it cannot tell what it loads) while running `testFile`. */
+  | { kind: 'module'; testFile: string; file: string | null };
 
 /** The error the worker throws where the learner's code calls process.exit(). */
 export const EXIT_ERROR_NAME = 'ProcessExitCalled';

@@ -56,6 +56,7 @@ export class CheckSession {
   #faults: FaultLog | undefined;
   #runnable: Exercise[] = [];
   #independent = true;
+  #crossLesson = false;
 
   constructor(private readonly options: SessionOptions) {
     this.#analyzer = options.typecheck
@@ -100,7 +101,10 @@ export class CheckSession {
     this.#runnable = runnable;
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
     this.#independent =
-      run.stalled.size === 0 && run.outOfMemory.size === 0 && run.unhandled.every((e) => e.VITEST_TEST_PATH);
+      run.stalled.size === 0 &&
+      run.outOfMemory.size === 0 &&
+      run.unhandled.every((e) => e.VITEST_TEST_PATH) &&
+      !this.#crossLesson;
     const ms = performance.now() - started;
     return exercises.map((exercise, i): ExerciseResult => {
       if (syntax[i]) return syntaxResult(exercise, syntax[i], ms);
@@ -127,8 +131,9 @@ export class CheckSession {
 
   /**
    * Whether each exercise's verdict in the last run came from its own test
-   * file alone: no file stalled or ran out of memory (those stop the files
-   * beside it too), and every error that escaped was tied to its file.
+   * file and lesson alone: no file stalled or ran out of memory (those stop
+   * the files beside it too), every error that escaped was tied to its file,
+   * and no lesson's code loaded another lesson's files (fault-log.ts).
    * `workbook grade` reuses a lesson's verdicts for identical files only then.
    */
   get independent(): boolean {
@@ -223,6 +228,7 @@ export class CheckSession {
       }
     } finally {
       for (const [file, exit] of faults.exits) total.exits.set(file, exit);
+      this.#crossLesson = faults.loadedAcrossLessons(this.options.targetDir, this.options.workbook.lessonsDir);
       faults.close(); // ends the child processes the learner's code left
       this.#faults = undefined;
     }

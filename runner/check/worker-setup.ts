@@ -20,6 +20,7 @@ import { EXIT_ERROR_NAME, FAULT_CHANNEL, type FaultMessage } from './faults.ts';
 const channel = new BroadcastChannel(FAULT_CHANNEL);
 channel.unref();
 const post = (message: FaultMessage): void => channel.postMessage(message);
+const LOADS = Symbol.for('workbook.loads');
 post({ kind: 'ready', thread: threadId });
 
 /**
@@ -61,6 +62,31 @@ process.exit = ((code?: number | string | null) => {
   // Nothing after process.exit() runs in a real program: stop this code path.
   throw error;
 }) as typeof process.exit;
+
+// --- what the file loads -----------------------------------------------------
+// Each module file the worker loads for a test file is told, as it is
+// loaded (so a file that then loops or dies still has told). The grader
+// reuses a lesson's results only when its code loaded nothing from another
+// lesson. vitest keeps a worker's modules in an internal object; when it
+// cannot be found, the worker says it cannot tell.
+type Modules = { ensureModule?: (id: string, url: string) => { file: string } };
+const workerState = (globalThis as { __vitest_worker__?: { filepath?: string; evaluatedModules?: Modules } })
+  .__vitest_worker__;
+const modules = workerState?.evaluatedModules;
+const ensureModule = modules?.ensureModule;
+if (modules && ensureModule && !(LOADS in modules)) {
+  const seen = new Set<string>();
+  modules.ensureModule = function (this: Modules, id: string, url: string) {
+    const node = ensureModule.call(this, id, url);
+    const testFile = workerState?.filepath ?? '';
+    if (!seen.has(`${testFile}\0${node.file}`) && !node.file.includes('/node_modules/')) {
+      seen.add(`${testFile}\0${node.file}`);
+      post({ kind: 'module', testFile, file: node.file });
+    }
+    return node;
+  };
+  Object.assign(modules, { [LOADS]: true });
+} else if (!modules || !ensureModule) post({ kind: 'module', testFile: workerState?.filepath ?? '', file: null });
 
 // --- child processes --------------------------------------------------------
 const children = new Set<number>();

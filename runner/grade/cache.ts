@@ -1,31 +1,55 @@
 // Lessons graded once per run: a lesson whose exercise files are the same
 // in several submissions (untouched starters, above all) is graded in the
 // first of them, and its results are reused for the others. That gives the
-// same files as grading it again, because a lesson is graded on its own
-// files: its tests import only its own folder, the submission's files are
-// read-only while the tests run, and a run whose verdicts could have
-// crossed files (a stall, a worker out of memory, an error tied to no file)
-// is not reused. The key is the grading key (tests, hidden tests, points,
-// seed, limits) with the lesson and its exercise files' contents.
+// same files as grading it again because a lesson is graded on its own
+// files: the grading check type-checks one lesson at a time, and the
+// submission's files are read-only while its tests run. What could make a
+// lesson depend on more is never reused: files that import outside their
+// lesson, and a run where verdicts could cross files (a stall, a worker out
+// of memory, an error tied to no file, another lesson's file imported at
+// run time). The key is the grading key (tests, hidden tests, points, seed,
+// limits) with the lesson and its exercise files' contents.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 import type { Lesson } from '../workbook.ts';
 import { isTaken } from './sandbox.ts';
 import type { ExercisePiece } from './stream.ts';
 
 export type Tree = 'proj' | 'hidden';
 
-/** The key of one lesson of one submission (`lessonsDir` holds its NN-slug folders). */
-export function lessonKey(gradingKey: string, tree: Tree, lesson: Lesson, lessonsDir: string): string {
+/**
+ * The key of one lesson of one submission (`lessonsDir` holds its NN-slug
+ * folders), or undefined when its files name a file outside their lesson
+ * (`import ... from '../02-.../x.ts'`): then its results depend on more
+ * than its own files, and it is always graded afresh.
+ */
+export function lessonKey(gradingKey: string, tree: Tree, lesson: Lesson, lessonsDir: string): string | undefined {
   const hash = createHash('sha256').update(`${gradingKey}\0${tree}\0${lesson.slug}`);
+  const dir = join(lessonsDir, lesson.slug);
   for (const e of lesson.exercises) {
-    const file = join(lessonsDir, lesson.slug, e.file);
+    const file = join(dir, e.file);
     hash.update(`\0${e.file}\0`);
-    if (isTaken(file)) hash.update('file\0').update(readFileSync(file));
-    else hash.update('none');
+    if (!isTaken(file)) {
+      hash.update('none');
+      continue;
+    }
+    const text = readFileSync(file);
+    if (reachesOut(text.toString('utf8'), dir)) return undefined;
+    hash.update('file\0').update(text);
   }
   return hash.digest('hex');
+}
+
+/** Whether a file in `dir` imports, exports from or requires a path outside `dir` (a package is fine). */
+function reachesOut(text: string, dir: string): boolean {
+  const { importedFiles, referencedFiles } = ts.preProcessFile(text, true, true);
+  return [...importedFiles, ...referencedFiles].some(({ fileName: spec }) => {
+    if (!spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('file:')) return false;
+    const rel = relative(dir, resolve(dir, spec));
+    return rel.startsWith('..') || isAbsolute(rel) || rel.includes(sep);
+  });
 }
 
 /**
@@ -39,12 +63,14 @@ export class LessonCache {
   reused = 0;
 
   /** Counts one future use of `key`. */
-  expect(key: string): void {
+  expect(key: string | undefined): void {
+    if (key === undefined) return;
     this.#uses.set(key, (this.#uses.get(key) ?? 0) + 1);
   }
 
   /** The results for `key`, if kept; counts the use. */
-  take(key: string): ExercisePiece[] | undefined {
+  take(key: string | undefined): ExercisePiece[] | undefined {
+    if (key === undefined) return undefined;
     const pieces = this.#pieces.get(key);
     this.#used(key);
     if (pieces) this.reused++;
@@ -52,8 +78,8 @@ export class LessonCache {
   }
 
   /** Keeps the results graded for `key` if another submission will ask for them (take() first). */
-  keep(key: string, pieces: ExercisePiece[]): void {
-    if ((this.#uses.get(key) ?? 0) > 0) this.#pieces.set(key, pieces);
+  keep(key: string | undefined, pieces: ExercisePiece[]): void {
+    if (key !== undefined && (this.#uses.get(key) ?? 0) > 0) this.#pieces.set(key, pieces);
   }
 
   #used(key: string): void {

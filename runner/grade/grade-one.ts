@@ -25,7 +25,7 @@ export interface GradeContext {
 }
 
 /** The lessons, and trees, that take part in grading `prepared`: what the cache counts before grading starts. */
-export function lessonKeys(ctx: GradeContext, prepared: Prepared): string[] {
+export function lessonKeys(ctx: GradeContext, prepared: Prepared): Array<string | undefined> {
   if (prepared.kind !== 'ready') return [];
   const { plan } = ctx;
   const hidden = plan.hidden ? plan.lessons.filter((l) => plan.hidden!.files.has(l.slug)) : [];
@@ -108,7 +108,7 @@ async function gradeTree(
 ): Promise<TreeOutcome> {
   const { plan, cache } = ctx;
   const pieces = new Map<string, ExercisePiece>();
-  const toRun: Array<{ lesson: Lesson; key: string }> = [];
+  const toRun: Array<{ lesson: Lesson; key: string | undefined }> = [];
   for (const lesson of lessons) {
     const key = lessonKey(ctx.gradingKey, tree, lesson, lessonsDir);
     const kept = cache.take(key);
@@ -132,7 +132,11 @@ async function gradeTree(
     for (const { lesson, key } of toRun) {
       const mine = exercisesOf([lesson], hiddenFiles).map((e) => stream.final.get(e.id));
       // The copy's files are read back: what was graded is what the key says (nothing rewrote them).
-      if (mine.every((p) => p !== undefined) && lessonKey(ctx.gradingKey, tree, lesson, `${copy}/submission`) === key)
+      if (
+        key !== undefined &&
+        mine.every((p) => p !== undefined) &&
+        lessonKey(ctx.gradingKey, tree, lesson, `${copy}/submission`) === key
+      )
         cache.keep(key, mine);
     }
   }

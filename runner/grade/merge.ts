@@ -32,6 +32,6 @@ export function mergeGrades(dirs: string[], out: string): number {
           cpSync(join(dir, sub, name), join(out, sub, name), { recursive: true });
   }
   writeRunInfo(out, info!);
-  writeClassFiles(out, info!);
+  writeClassFiles(out, info!, readRecords(out));
   return seen.size;
 }

@@ -12,7 +12,7 @@ import { availableIsolation, describeIsolation } from './limits.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import type { GradeRecord } from './record.ts';
 import { createPlan, removePlan } from './sandbox.ts';
-import { type RunInfo, readRecord, writeClassFiles, writeRunInfo } from './store.ts';
+import { type RunInfo, readRecords, writeClassFiles, writeRunInfo } from './store.ts';
 import { collectSubmissions, shardOf } from './submissions.ts';
 
 export interface GradeOptions {
@@ -53,7 +53,10 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
   };
   writeRunInfo(options.out, info);
   const hashes = new Map(submissions.map((s) => [s.id, submissionHash(s, lessons, info.gradingKey)]));
-  const todo = submissions.filter((s) => !options.resume || readRecord(options.out, s.id)?.hash !== hashes.get(s.id));
+  // Every record in the output folder, kept here: the gradebook is rewritten after each submission.
+  const records = new Map(readRecords(options.out).map((r) => [r.student, r]));
+  const sorted = () => [...records.values()].sort((a, b) => (a.student < b.student ? -1 : 1));
+  const todo = submissions.filter((s) => !options.resume || records.get(s.id)?.hash !== hashes.get(s.id));
   progress.start(todo.length, submissions.length - todo.length);
   const plan = createPlan({
     projectRoot,
@@ -94,7 +97,8 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
         const prepared = ready[next++]!;
         const record = await gradeOne(ctx, prepared, hashes.get(prepared.submission.id)!);
         graded.push(record);
-        writeClassFiles(options.out, info, false);
+        records.set(record.student, record);
+        writeClassFiles(options.out, info, sorted(), false);
         progress.done(record);
       }
     };
@@ -102,7 +106,7 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
   } finally {
     removePlan(plan);
   }
-  writeClassFiles(options.out, info);
+  writeClassFiles(options.out, info, sorted());
   progress.finish(ctx.cache.reused);
   return graded;
 }

@@ -65,9 +65,8 @@ export function writeRunInfo(out: string, info: RunInfo): void {
   writeAtomic(join(out, 'grade.json'), JSON.stringify(info, null, 2) + '\n');
 }
 
-/** The gradebook (after every submission) and, with `report`, the class report. */
-export function writeClassFiles(out: string, info: RunInfo, report = true): void {
-  const records = readRecords(out);
+/** The gradebook (after every submission) and, with `report`, the class report, from every record in `out`. */
+export function writeClassFiles(out: string, info: RunInfo, records: GradeRecord[], report = true): void {
   writeAtomic(join(out, 'gradebook.csv'), gradebookCsv(records, info));
   if (report) writeAtomic(join(out, 'class-report.html'), classReportHtml(records, info));
 }

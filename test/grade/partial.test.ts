@@ -1,7 +1,8 @@
 // What a limit does not take away: a submission stopped by its time limit
 // in its second lesson still gets the points of its first, and says where
-// it stopped; and a lesson that several submissions share unchanged is
-// graded once, into the same files as grading it on its own.
+// it stopped. And a lesson that several submissions share unchanged is
+// graded once, into the same files as grading it on its own, unless its
+// code reaches into another lesson.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -68,5 +69,18 @@ describe('workbook grade keeps what finished', { timeout: 300_000 }, () => {
       expect(read(join(together, 'students', 'cid', f)), f).toBe(read(join(alone, 'students', 'cid', f)));
     expect(read(join(together, 'records', 'cid.json'))).toBe(read(join(alone, 'records', 'cid.json')));
     expect(gradebook(together).get('ann')).toMatchObject({ '01-tiny': '4', '02-count': '0' });
+  });
+
+  it('never reuses a lesson whose code reached into another lesson as it ran', async () => {
+    // The same 02-count files in both; each imports its own 01-tiny adder by a path built at run time.
+    const count =
+      "const { add } = await import(['..', '01-tiny', 'adder.ts'].join('/'));\n" +
+      'export function count(n: number): number[] {\n  return Array.from({ length: n }, (_, i) => add(i, 1));\n}\n';
+    const bad = submission(s, 'dyn-bad', starter, { '02-count': { 'count.ts': count } });
+    const good = submission(s, 'dyn-good', solution, { '02-count': { 'count.ts': count } });
+    const out = join(s.dir, 'out-dyn');
+    await runGrade(s, [bad, good, '--out', out, '--jobs', '1']);
+    expect(gradebook(out).get('dyn-bad')).toMatchObject({ '01-tiny': '0', '02-count': '0' });
+    expect(gradebook(out).get('dyn-good')).toMatchObject({ '01-tiny': '4', '02-count': '2' });
   });
 });

@@ -1,12 +1,15 @@
 // The grader's pure parts: points and partial credit, the gradebook's CSV,
-// normalising a child's output, shards, rosters, lesson.json "points".
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// normalising a child's output, shards, rosters, lesson.json "points",
+// reading the stream a check reports on, the lesson cache.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResultsJson } from '../../runner/check/results-json.ts';
+import { LessonCache, lessonKey } from '../../runner/grade/cache.ts';
 import { makeRecord, normalize, scoreExercises } from '../../runner/grade/record.ts';
 import { gradebookCsv } from '../../runner/grade/reports.ts';
+import { StreamReader } from '../../runner/grade/stream.ts';
 import { parseShard, readRoster, shardOf } from '../../runner/grade/submissions.ts';
 import { WorkbookError } from '../../runner/errors.ts';
 import { parseLessonJson } from '../../runner/lesson-json.ts';
@@ -126,5 +129,90 @@ describe('lesson.json points', () => {
       const bad = { ...base, exercises: [{ ...base.exercises[0], points }] };
       expect(() => parseLessonJson(JSON.stringify(bad), 'lesson.json')).toThrow(WorkbookError);
     }
+  });
+});
+
+describe('the stream a check reports on', () => {
+  const token = 'ab'.repeat(24);
+  const piece = (id: string) => ({ id, results: { tests: [], ran: true, problems: [] }, report: { text: id } });
+  const line = (event: object, prefix = token) => `${prefix} ${JSON.stringify(event)}\n`;
+
+  it('keeps the lines that carry the token, split anywhere across chunks', () => {
+    const reader = new StreamReader(token, (t) => t);
+    const text =
+      line({ type: 'started', id: '01-tiny/adder' }) +
+      line({ type: 'tested', piece: piece('01-tiny/adder') }) +
+      line({ type: 'final', piece: piece('01-tiny/adder') }) +
+      line({ type: 'done', independent: true });
+    for (let i = 0; i < text.length; i += 7) reader.push(text.slice(i, i + 7));
+    expect(reader.stream.started).toEqual(['01-tiny/adder']);
+    expect([...reader.stream.final.keys()]).toEqual(['01-tiny/adder']);
+    expect(reader.stream.done).toEqual({ independent: true });
+  });
+
+  it('ignores lines without the token, torn lines, and other output', () => {
+    const reader = new StreamReader(token, (t) => t);
+    reader.push(line({ type: 'final', piece: piece('01-tiny/adder') }, 'cd'.repeat(24)));
+    reader.push(`${token} {"type":"final","piece":{"id":"01-tiny/gr`); // torn by a write into the middle
+    reader.push('eet"... learner output\n');
+    reader.push('console output\n');
+    reader.push(line({ type: 'done', independent: true }).slice(1));
+    expect(reader.stream.final.size).toBe(0);
+    expect(reader.stream.done).toBeUndefined();
+  });
+
+  it('normalises each line before it is read', () => {
+    const reader = new StreamReader(token, (t) => t.replace('/tmp/copy-1/submission/', 'lessons/'));
+    reader.push(
+      line({
+        type: 'final',
+        piece: { ...piece('01-tiny/adder'), report: { text: 'at /tmp/copy-1/submission/01-tiny/adder.ts:3' } },
+      }),
+    );
+    expect(reader.stream.final.get('01-tiny/adder')?.report.text).toBe('at lessons/01-tiny/adder.ts:3');
+  });
+});
+
+describe('the lesson cache', () => {
+  const pieces = [{ id: '01-tiny/adder', results: { tests: [], ran: false, problems: [] }, report: { text: '' } }];
+
+  it('keeps results only for a key another submission will ask for, and drops them after its last use', () => {
+    const cache = new LessonCache();
+    for (let i = 0; i < 3; i++) cache.expect('shared');
+    cache.expect('alone');
+    expect(cache.take('alone')).toBeUndefined();
+    cache.keep('alone', pieces); // no one else asks: not kept
+    expect(cache.take('shared')).toBeUndefined();
+    cache.keep('shared', pieces);
+    expect(cache.take('shared')).toBe(pieces);
+    expect(cache.take('shared')).toBe(pieces);
+    expect(cache.take('shared')).toBeUndefined(); // its uses are spent
+    expect(cache.reused).toBe(2);
+  });
+
+  it('keys a lesson by its exercise files: the same files give the same key, any change another', () => {
+    const root = mkdtempSync(join(tmpdir(), 'workbook-cache-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const folder = (name: string, files: Record<string, string>) => {
+      mkdirSync(join(root, name, '01-tiny'), { recursive: true });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(root, name, '01-tiny', f), text);
+      return join(root, name);
+    };
+    const a = folder('a', { 'adder.ts': 'x', 'greet.ts': 'y', 'notes.txt': 'ignored' });
+    const b = folder('b', { 'adder.ts': 'x', 'greet.ts': 'y' });
+    const c = folder('c', { 'adder.ts': 'x', 'greet.ts': 'z' });
+    const d = folder('d', { 'adder.ts': 'x' });
+    const key = (dir: string, tree: 'proj' | 'hidden' = 'proj', grading = 'k1') =>
+      lessonKey(grading, tree, lesson, dir);
+    expect(key(a)).toBe(key(b));
+    const given = folder('given', { 'adder.ts': "import { x } from './given.ts';\nimport 'node:fs';\n" });
+    expect(key(given)).toBeDefined();
+    for (const [name, text] of [
+      ['up', "import { y } from '../02-count/count.ts';\n"],
+      ['dynamic', "const m = await import('../02-count/count.ts');\n"],
+      ['reexport', "export * from '/etc/passwd';\n"],
+    ])
+      expect(key(folder(name!, { 'adder.ts': text! })), name).toBeUndefined();
+    expect(new Set([key(a), key(c), key(d), key(a, 'hidden'), key(a, 'proj', 'k2')]).size).toBe(5);
   });
 });
