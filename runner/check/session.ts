@@ -99,6 +99,7 @@ export class CheckSession {
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
     this.#runnable = runnable;
+    this.#crossLesson = false;
     const run: TestRun = runnable.length > 0 ? await this.#runTests(runnable) : emptyRun();
     this.#independent =
       run.stalled.size === 0 &&
