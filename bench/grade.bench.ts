@@ -98,20 +98,27 @@ export default async function gradeBench(): Promise<void> {
     console.log(`grade, ${Math.ceil(n / 2)} submissions: ${s(half.wall)}, CPU ${s(half.cpu)} (${load()})`);
 
     // The same verdicts both ways: a loaded machine must not change a grade.
-    const differ = naiveSubs.filter((sub) => {
-      const passed = (file: string) =>
+    const passedTests = (file: string): Set<string> =>
+      new Set(
         (JSON.parse(readFileSync(file, 'utf8')) as { tests: Array<{ name: string; status: string }> }).tests
           .filter((t) => t.status === 'pass')
-          .map((t) => t.name)
-          .join('\n');
-      return (
-        passed(join(dir, `naive-${sub.id}.json`)) !== passed(join(dir, 'out-full', 'students', sub.id, 'results.json'))
+          .map((t) => t.name),
       );
+    const differences = naiveSubs.flatMap((sub) => {
+      const naivePassed = passedTests(join(dir, `naive-${sub.id}.json`));
+      const gradePassed = passedTests(join(dir, 'out-full', 'students', sub.id, 'results.json'));
+      const onlyNaive = [...naivePassed].filter((name) => !gradePassed.has(name));
+      const onlyGrade = [...gradePassed].filter((name) => !naivePassed.has(name));
+      if (onlyNaive.length + onlyGrade.length === 0) return [];
+      const first = (names: string[]) => (names.length ? ` (first: ${names[0]})` : '');
+      return [
+        `    ${sub.id}: ${onlyNaive.length} pass only in the naive loop${first(onlyNaive)}, ${onlyGrade.length} only in grade${first(onlyGrade)}`,
+      ];
     });
     console.log(
-      `the same tests pass in grade as in the naive loop for ${naiveSubs.length - differ.length} of ${naiveSubs.length} students` +
-        (differ.length ? ` (differ: ${differ.map((x) => x.id).join(', ')})` : ''),
+      `the same tests pass in grade as in the naive loop for ${naiveSubs.length - differences.length} of ${naiveSubs.length} students`,
     );
+    for (const line of differences) console.log(line);
     const ratio = naiveWall / full.wall;
     const scaling = full.wall / half.wall;
     console.log(
