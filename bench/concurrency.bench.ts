@@ -11,16 +11,26 @@
 //   - task 3's with Node's default backlog, 511, to show the SYN retries;
 //   - task 3's in node:cluster, one worker per core (task 7's startCluster).
 // Every Node server listens with backlog 1,024 unless the row says 511.
-// Load (bench/concurrency/load-client.ts): N connections in one burst, a
-// warm-up, then one-line round trips measured for a few seconds; then the
-// same with one more client asking for HASH (100,000 PBKDF2 iterations)
-// again and again. Last, libuv's thread pool: six PBKDF2 jobs at once.
+// Load: N connections in one burst, a warm-up, then one-line round trips
+// measured for a few seconds; then the same with one more client asking for
+// HASH (100,000 PBKDF2 iterations) again and again. Last, libuv's thread
+// pool: six PBKDF2 jobs at once.
+//
+// The load client is the same for every server in a run. By default it is
+// bench/concurrency/load-client.c, a wrk-like client built with `cc -O2`
+// (cached in node_modules/.cache/workbook-bench/) where Linux and a C
+// compiler are there; else, or with BENCH_CLIENT=node, the Node one,
+// bench/concurrency/load-client.ts, which documents the method. The
+// client shares the cores with the server, and a reply's latency includes
+// the client's own time to get to it, so a cheaper client lets the server
+// show more of what it can do. BENCH_CLIENT=c insists on the C client.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { pbkdf2 } from 'node:crypto';
 import { once } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type LoadResult, runLoad } from './concurrency/load-client.ts';
+import { chooseLoadClient } from './concurrency/clients.ts';
+import type { LoadResult } from './concurrency/load-client.ts';
 import { HASH_ITERATIONS, type Style } from './concurrency/server-process.ts';
 
 const WARMUP_MS = 500;
@@ -157,7 +167,7 @@ async function poolBench(): Promise<void> {
   console.log(`  ${done.map((t) => t.toFixed(0)).join(', ')}`);
 }
 
-function printGoals(results: Map<string, LoadResult>): void {
+function printGoals(results: Map<string, LoadResult>, client: string): void {
   const at = (t: Target, label: string): LoadResult | undefined => results.get(`${t.name}|${label}`);
   console.log(
     '\nagainst python with backlog 1024 (same load client, same run): round trips per second, and server CPU per round trip (python / node)',
@@ -190,11 +200,13 @@ function printGoals(results: Map<string, LoadResult>): void {
   );
   console.log(`  p99 latency < ${GOAL.p99Ms} ms: ${ms(ours.p99)} ms: ${verdict(ours.p99 < GOAL.p99Ms)}`);
   console.log(
-    `  (server CPU per round trip: ${ours.serverCpuUs.toFixed(1)} us against python's ${base.serverCpuUs.toFixed(1)}; the load client's own: ${ours.clientCpuUs.toFixed(1)} us; both share ${availableParallelism()} cores)`,
+    `  (server CPU per round trip: ${ours.serverCpuUs.toFixed(1)} us against python's ${base.serverCpuUs.toFixed(1)}; the load client's own (${client}): ${ours.clientCpuUs.toFixed(1)} us; both share ${availableParallelism()} cores)`,
   );
 }
 
 export default async function bench(): Promise<void> {
+  const client = chooseLoadClient();
+  console.log(`load client: ${client.kind} (${client.detail}; BENCH_CLIENT=node or =c picks one)`);
   console.log(
     `each run: N connections opened in one burst, ${WARMUP_MS} ms of warm-up, then ${MEASURE_MS / 1000} s of one-line round trips per connection, measured (the next request is sent when the reply is in);`,
   );
@@ -222,12 +234,12 @@ export default async function bench(): Promise<void> {
     for (const target of targets) {
       if (heavy ? !target.heavy : !target.plain.includes(connections)) continue;
       const r = await withServer(target, (port, serverPid) =>
-        runLoad({ port, serverPid, connections, heavy, warmupMs: WARMUP_MS, measureMs: MEASURE_MS }),
+        client.run({ port, serverPid, connections, heavy, warmupMs: WARMUP_MS, measureMs: MEASURE_MS }),
       );
       results.set(`${target.name}|${label}`, r);
       printResult(target.name, label, r);
     }
   }
-  printGoals(results);
+  printGoals(results, `the ${client.kind} client`);
   await poolBench();
 }

@@ -110,6 +110,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       replied();
       sendNext(now);
     });
+    socket.once('end', () => waiting && errors++); // the server closed with a request in flight
     socket.once('close', () => waiting && replied());
     sendNext(performance.now());
   }
