@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,9 @@ function buildCClient(): string | undefined {
   const build = spawnSync(cc, ['-O2', '-std=c11', '-Wall', '-Wextra', '-o', partial, source], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`${cc} could not build ${source}:\n${build.stderr}${build.error ?? ''}`);
   renameSync(partial, binary);
+  for (const old of readdirSync(cacheDir)) // builds of older sources
+    if (old.startsWith('load-client-') && !old.endsWith('.tmp') && join(cacheDir, old) !== binary)
+      rmSync(join(cacheDir, old), { force: true });
   return binary;
 }
 

@@ -18,6 +18,9 @@
  *   measuring            just before the measured window
  *   measured             just after it
  *   {"connectMs":...}    the result, after the drain (5 s at most)
+ * Its CPU time is nearly all the kernel's (97% in one profile): send()
+ * carries the request through loopback TCP into the server's socket, and
+ * that is the floor for any TCP client; the user-space part is under 1 us.
  * Errors counted: a failed connect, a reset or other socket error, a close
  * with a request in flight, a reply of 64 KiB without a newline. Exit
  * status 2 with a message on bad arguments, 1 on a system failure.
