@@ -1,10 +1,11 @@
 // The vitest instance a check session runs the lesson tests in: created
-// through vitest's Node API with the lesson settings, the target plugin and
-// a reporter that keeps each test's console output and marks progress;
-// closed politely, or by force when a worker is stuck.
+// through vitest's Node API with the lesson settings, the kit bundle and
+// target plugins, and a reporter that keeps each test's console output and
+// marks progress; closed politely, or by force when a worker is stuck.
 import { Writable } from 'node:stream';
 import { type BaseSequencer, createVitest, type Reporter, type Vitest } from 'vitest/node';
 import { lessonTestOptions, targetPlugin } from '../target.ts';
+import { kitBundlePlugin } from './kit-bundle.ts';
 import type { WorkbookThreads } from './pool.ts';
 
 /** The most a test's printed output keeps (a learner's flood must not fill the runner's memory). */
@@ -64,7 +65,8 @@ export async function openVitest(settings: VitestSettings): Promise<Vitest> {
       ...(sequencer ? { sequence: { sequencer } } : {}),
     },
     {
-      plugins: [targetPlugin(targetDir, lessonsDir)],
+      // The kit as one pre-built module: fewer modules for each fresh worker to load.
+      plugins: [kitBundlePlugin(), targetPlugin(targetDir, lessonsDir)],
       // We watch files ourselves (runner/watcher.ts); Vite's watcher would be a second one.
       server: { watch: null },
       logLevel: 'silent',

@@ -162,7 +162,7 @@ process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: 
 
 /** The longest the file waits, after its last test, for timers its tests started. */
 const LATE_TIMER_WAIT_MS = 1_000;
-/** The kit's and vitest's own timers (deadlines, timeouts) never fail a test late. */
+/** The kit's and vitest's own timers (deadlines, timeouts) never fail a test late; the runner's kit bundle lies under node_modules/ (kit-bundle.ts). */
 const infrastructure = [fileURLToPath(new URL('../kit/', import.meta.url)), `${sep}node_modules${sep}`];
 
 /**
