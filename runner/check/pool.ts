@@ -18,6 +18,16 @@ export const WORKER_HEAP_MB = 512;
  */
 export const workerDeaths = new EventEmitter<{ death: [threadId: number, error: Error | undefined] }>();
 
+/** Resolves with the next test worker that dies (out of memory, say); cancel() stops waiting. */
+export function nextDeath(): { promise: Promise<{ threadId: number; error: Error | undefined }>; cancel: () => void } {
+  let listener: (threadId: number, error: Error | undefined) => void = () => {};
+  const promise = new Promise<{ threadId: number; error: Error | undefined }>((resolve) => {
+    listener = (threadId, error) => resolve({ threadId, error });
+    workerDeaths.once('death', listener);
+  });
+  return { promise, cancel: () => workerDeaths.off('death', listener) };
+}
+
 export interface WorkbookThreads extends PoolRunnerInitializer {
   /** Ends the spare worker, if there is one. */
   close(): Promise<void>;

@@ -1,14 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
-import { lessonTestOptions } from '../target.ts';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { FaultLog } from './fault-log.ts';
 import { type ExerciseProgress, PathOrder, type RunView, analyseByLesson, gradingReporter } from './grading.ts';
 import { findLoops } from './loop-finder.ts';
-import { type WorkbookThreads, workbookThreads, workerDeaths } from './pool.ts';
-import { findSyntaxError } from './syntax.ts';
+import { type WorkbookThreads, nextDeath, workbookThreads } from './pool.ts';
+import { STALL_MS, StallWatch } from './stall-watch.ts';
+import { findSyntaxError, syntaxErrorResult } from './syntax.ts';
 import { type Analysis, Analyzer } from './analyzer.ts';
 import { closeVitest, openVitest } from './vitest-instance.ts';
 import type { Diagnostic, ExerciseResult } from './verdict.ts';
@@ -35,12 +35,6 @@ export interface SessionOptions {
   grading?: ExerciseProgress;
 }
 
-/**
- * A run with no finished test for this long is stuck in a loop that never
- * yields. (WORKBOOK_STALL_MS shortens it for the runner's own tests.)
- */
-const STALL_MS = Number(process.env.WORKBOOK_STALL_MS) || lessonTestOptions.testTimeout + 5_000;
-
 const noAnalysis = (): Analysis => ({ types: [], notes: [] });
 
 export class CheckSession {
@@ -49,7 +43,7 @@ export class CheckSession {
   #running: Vitest | undefined;
   readonly #pool: WorkbookThreads;
   readonly #logs = new Map<string, string[]>();
-  #lastProgress = 0;
+  readonly #stall = new StallWatch();
   #abort: (() => void) | undefined;
   #aborted = false;
   readonly #analyzer: Analyzer | undefined;
@@ -62,7 +56,7 @@ export class CheckSession {
     this.#analyzer = options.typecheck
       ? new Analyzer(options.workbook.root, { background: options.watching })
       : undefined;
-    this.#pool = workbookThreads({ warm: options.watching, onStart: this.#workerStarting });
+    this.#pool = workbookThreads({ warm: options.watching, onStart: this.#stall.workerStarting });
   }
 
   /** Checks each exercise: syntax, then its tests, while its type check and review run (warnings). */
@@ -85,17 +79,7 @@ export class CheckSession {
     this.#open().catch(() => {});
     const syntax = await Promise.all(files.map((f) => findSyntaxError(f, workbook.root).catch(() => undefined)));
 
-    const syntaxResult = (exercise: Exercise, error: Diagnostic, ms: number): ExerciseResult => ({
-      exercise,
-      status: 'error',
-      tests: [],
-      errors: [],
-      syntaxError: error,
-      typeWarnings: [],
-      reviewNotes: [],
-      ms,
-    });
-    exercises.forEach((e, i) => syntax[i] && this.options.grading?.tested(syntaxResult(e, syntax[i], 0)));
+    exercises.forEach((e, i) => syntax[i] && this.options.grading?.tested(syntaxErrorResult(e, syntax[i], 0)));
 
     const runnable = exercises.filter((_, i) => !syntax[i]);
     this.#runnable = runnable;
@@ -108,7 +92,7 @@ export class CheckSession {
       !this.#crossLesson;
     const ms = performance.now() - started;
     return exercises.map((exercise, i): ExerciseResult => {
-      if (syntax[i]) return syntaxResult(exercise, syntax[i], ms);
+      if (syntax[i]) return syntaxErrorResult(exercise, syntax[i], ms);
       return {
         ...verdictsOf(exercise, run, { workbook, targetDir, logs: this.#logs, stallMs: STALL_MS }),
         typeWarnings: [],
@@ -152,15 +136,6 @@ export class CheckSession {
     await this.#pool.close();
   }
 
-  /**
-   * Starting a worker and loading its test file get two more stall periods:
-   * on a loaded machine that alone can take seconds, for every file that
-   * starts, not only the first ones.
-   */
-  #workerStarting = (): void => {
-    this.#lastProgress = Math.max(this.#lastProgress, performance.now() + 2 * STALL_MS);
-  };
-
   #isLearnerFile = (file: string): boolean => {
     const dir = this.options.targetDir;
     return file.startsWith(dir + '/') && !file.endsWith('.test.ts');
@@ -171,7 +146,7 @@ export class CheckSession {
     const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
     const total = emptyRun();
     this.#logs.clear();
-    const faults = new FaultLog(this.#isLearnerFile, this.#progressed);
+    const faults = new FaultLog(this.#isLearnerFile, this.#stall.progressed);
     this.#faults = faults;
     let pending = testFiles;
     try {
@@ -181,12 +156,12 @@ export class CheckSession {
         const vitest = await this.#open();
         this.#running = vitest;
         for (const file of files) vitest.invalidateFile(file);
-        this.#lastProgress = performance.now();
-        this.#workerStarting();
+        this.#stall.begin();
+        this.#stall.workerStarting();
         const run = vitest
           .runTestFiles(pending)
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
-        const stalled = this.#watchStall();
+        const stalled = this.#stall.watch();
         const died = nextDeath();
         const aborted = new Promise<'aborted'>((resolve) => {
           this.#abort = () => resolve('aborted');
@@ -236,24 +211,6 @@ export class CheckSession {
     return total;
   }
 
-  #watchStall(): { promise: Promise<'stalled'>; cancel: () => void } {
-    let timer: NodeJS.Timeout | undefined;
-    const promise = new Promise<'stalled'>((resolve) => {
-      const tick = (): void => {
-        const idle = performance.now() - this.#lastProgress;
-        if (idle >= STALL_MS) return resolve('stalled');
-        timer = setTimeout(tick, STALL_MS - idle);
-      };
-      timer = setTimeout(tick, STALL_MS);
-    });
-    return { promise, cancel: () => clearTimeout(timer) };
-  }
-
-  /** Any event from a worker shows it is not stuck in a loop (a starting worker's grace is kept). */
-  #progressed = (): void => {
-    this.#lastProgress = Math.max(this.#lastProgress, performance.now());
-  };
-
   /** What the grading reporter reads of the run under way. */
   #runView: RunView = {
     exerciseOf: (moduleId) =>
@@ -273,7 +230,7 @@ export class CheckSession {
       targetDir,
       pool: this.#pool,
       logs: this.#logs,
-      onProgress: this.#progressed,
+      onProgress: this.#stall.progressed,
       ...(this.options.grading
         ? { reporter: gradingReporter(this.options.grading, this.#runView), sequencer: PathOrder }
         : {}),
@@ -291,14 +248,4 @@ export class CheckSession {
     const vitest = await opening?.catch(() => undefined);
     if (vitest) await closeVitest(vitest, { force });
   }
-}
-
-/** Resolves with the next test worker that dies (out of memory, say); cancel() stops waiting. */
-function nextDeath(): { promise: Promise<{ threadId: number; error: Error | undefined }>; cancel: () => void } {
-  let listener: (threadId: number, error: Error | undefined) => void = () => {};
-  const promise = new Promise<{ threadId: number; error: Error | undefined }>((resolve) => {
-    listener = (threadId, error) => resolve({ threadId, error });
-    workerDeaths.once('death', listener);
-  });
-  return { promise, cancel: () => workerDeaths.off('death', listener) };
 }

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { shown } from '../output.ts';
 import { transform, type TransformFailure } from 'esbuild';
-import type { Diagnostic } from './verdict.ts';
+import type { Exercise } from '../workbook.ts';
+import type { Diagnostic, ExerciseResult } from './verdict.ts';
 
 /** Returns the first syntax error in `file`, or undefined when it parses. */
 export async function findSyntaxError(file: string, root: string): Promise<Diagnostic | undefined> {
@@ -24,4 +25,18 @@ export async function findSyntaxError(file: string, root: string): Promise<Diagn
       frame: `${String(line).padStart(4)} | ${lineText}\n     | ${' '.repeat(column)}^`,
     };
   }
+}
+
+/** The verdict of an exercise whose file does not parse: no test ran. */
+export function syntaxErrorResult(exercise: Exercise, error: Diagnostic, ms: number): ExerciseResult {
+  return {
+    exercise,
+    status: 'error',
+    tests: [],
+    errors: [],
+    syntaxError: error,
+    typeWarnings: [],
+    reviewNotes: [],
+    ms,
+  };
 }

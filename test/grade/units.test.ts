@@ -3,7 +3,7 @@
 // reading the stream a check reports on, the lesson cache.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResultsJson } from '../../runner/check/results-json.ts';
 import { LessonCache, lessonKey } from '../../runner/grade/cache.ts';
@@ -162,11 +162,12 @@ describe('the stream a check reports on', () => {
   });
 
   it('normalises each line before it is read', () => {
-    const reader = new StreamReader(token, (t) => t.replace('/tmp/copy-1/submission/', 'lessons/'));
+    const copy = join(tmpdir(), 'copy-1', 'submission', sep);
+    const reader = new StreamReader(token, (t) => t.replace(copy, 'lessons/'));
     reader.push(
       line({
         type: 'final',
-        piece: { ...piece('01-tiny/adder'), report: { text: 'at /tmp/copy-1/submission/01-tiny/adder.ts:3' } },
+        piece: { ...piece('01-tiny/adder'), report: { text: `at ${copy}01-tiny/adder.ts:3` } },
       }),
     );
     expect(reader.stream.final.get('01-tiny/adder')?.report.text).toBe('at lessons/01-tiny/adder.ts:3');
