@@ -53,18 +53,15 @@ export function runCheck(
     NODE_OPTIONS: `--max-old-space-size=${plan.memoryMb}`,
     ...(process.env.WORKBOOK_STALL_MS ? { WORKBOOK_STALL_MS: process.env.WORKBOOK_STALL_MS } : {}),
   };
+  // The check starts in the copy's project root, where a learner runs
+  // `npx workbook check`: code that resolves from the working directory
+  // (`node --import tsx`, as lesson 06's cluster workers start) finds
+  // node_modules there as it does at home.
+  const start = `cd ${tree}\n${WATCHDOG}`;
   const [command, ...rest] =
     plan.isolation === 'namespace'
-      ? [
-          'unshare',
-          ...UNSHARE_ARGS,
-          'sh',
-          '-c',
-          `${namespaceScript(plan, copy, tree)}\n${WATCHDOG}`,
-          'sandbox',
-          ...args,
-        ]
-      : ['sh', '-c', WATCHDOG, 'sandbox', ...args];
+      ? ['unshare', ...UNSHARE_ARGS, 'sh', '-c', `${namespaceScript(plan, copy, tree)}\n${start}`, 'sandbox', ...args]
+      : ['sh', '-c', start, 'sandbox', ...args];
   return new Promise((resolve) => {
     // detached: the child leads its own process group, so kill(-pid) ends everything it started.
     const child = spawn(command!, rest, { cwd: copy, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });

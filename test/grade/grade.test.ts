@@ -46,7 +46,7 @@ describe('workbook grade', { timeout: 300_000 }, () => {
     const results = JSON.parse(read(join(out, 'students', 'half', 'results.json')));
     expect(results).toMatchObject({ version: 3, status: 'fail' });
     expect(read(join(out, 'students', 'half', 'junit.xml'))).toMatch(
-      /<testsuite name="01-tiny\/greet" tests="1" failures="1"/,
+      /<testsuite name="01-tiny\/greet" tests="2" failures="2"/,
     );
     const report = read(join(out, 'class-report.html'));
     expect(report).toContain('<svg');
@@ -98,8 +98,8 @@ describe('workbook grade', { timeout: 300_000 }, () => {
     await runGrade(s, [kinds.perfect!, half, '--out', hout, '--hidden', hidden]);
     const book = gradebook(hout);
     expect(book.get('perfect')?.raw_score).toBe('4');
-    // greet: 1 visible test passes, 0 of 2 hidden pass: a third of its point.
-    expect(book.get('half-greet')?.raw_score).toBe('3.33');
+    // greet: 1 of 2 visible tests passes (it greets only Ada), 0 of 2 hidden pass: a quarter of its point.
+    expect(book.get('half-greet')?.raw_score).toBe('3.25');
     for (const id of ['perfect', 'half-greet']) {
       for (const f of readdirSync(join(hout, 'students', id)))
         expect(read(join(hout, 'students', id, f))).not.toContain('SECRET');
