@@ -34,10 +34,11 @@ describe('Task 1: add', () => {
   it('adds negatives', () => expect(add(-2, -3)).toBe(-5));
 });
 `,
-  // The second test runs where a learner's check runs: at the project root,
-  // where `node --import tsx` finds tsx (lesson 06's cluster workers start so).
+  // The second test passes only when the check runs at the project root, as
+  // a learner's does: `node --import tsx` (how lesson 06 starts its cluster
+  // workers) looks for tsx in the working directory.
   'greet.test.ts': `import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,9 +46,14 @@ import { greet } from './greet.ts';
 describe('Task 2: greet', () => {
   it('greets Ada', () => expect(greet('Ada')).toBe('hello, Ada'));
   it('greets as a child started with --import tsx does', () => {
-    const program = join(tmpdir(), 'greeter.ts');
-    writeFileSync(program, "const who: string = 'Bo';\\nprocess.stdout.write('hello, ' + who);\\n");
-    expect(greet('Bo')).toBe(String(execFileSync(process.execPath, ['--import', 'tsx', program])));
+    const dir = mkdtempSync(join(tmpdir(), 'greeter-'));
+    try {
+      const program = join(dir, 'greeter.ts');
+      writeFileSync(program, "const who: string = 'Bo';\\nprocess.stdout.write('hello, ' + who);\\n");
+      expect(greet('Bo')).toBe(String(execFileSync(process.execPath, ['--import', 'tsx', program])));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 `,
