@@ -150,10 +150,11 @@ async function decoderBench(): Promise<void> {
 /**
  * What carries the bytes. raw: the sender writes bytes encoded once
  * beforehand, the receiver counts bytes. copy (64 KiB frames only): raw,
- * plus one copy of each frame into a buffer of its own, cut by its known
- * size without reading a header: the floor for any decoder that hands out
- * a 64 KiB payload in one piece, since 65,540-byte frames always span two
- * 64 KiB socket reads. reader and decoder: the sender
+ * plus one copy of each frame into a new buffer of its own, cut by its
+ * known size without reading a header: what a decoder that hands out a
+ * 64 KiB payload in one piece must at least do, since 65,540-byte frames
+ * always span two 64 KiB socket reads, unless it copies into a shared slab
+ * as the reference ByteQueue does. reader and decoder: the sender
  * encodes every frame as it goes (encodeFrames() for a batch of small
  * frames, writeFrame() for a large one), and the receiver decodes every
  * frame with a FrameReader fed from 'data' (reader) or through
@@ -353,7 +354,9 @@ async function loopbackBench(): Promise<void> {
       console.log(`  FrameReader   ${figures('reader')}  aim >= ${aim}x: ${met ? 'met' : 'NOT met'}`);
       console.log(`  FrameDecoder  ${figures('decoder')}  the stream, for comparison (no aim)`);
       if (modes.includes('copy')) {
-        console.log(`  copy only     ${figures('copy')}  the floor: raw plus one copy of each payload, no decoding`);
+        console.log(
+          `  copy only     ${figures('copy')}  raw plus one copy of each payload into a new buffer, no decoding`,
+        );
       }
     }
   }

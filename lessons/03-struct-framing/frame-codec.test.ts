@@ -277,6 +277,20 @@ describe('Task 2: a frame codec', () => {
       expectFrames(frames, ['', '', 'x', ''], 'with keepalives');
     });
 
+    it('hands out large frames that stay as they were while later frames arrive (no shared scratch buffer)', async () => {
+      // 40 frames of 4 to 70 KiB, each filled with its own byte, so most span
+      // two chunks and must be copied; every one is checked after the last.
+      const payloads = Array.from({ length: 40 }, (_, i) => Buffer.alloc(4096 + ((i * 9973) % (66 * 1024)), i + 1));
+      const stream = Buffer.concat(payloads.map(frame));
+      for (const size of [64 * 1024, 1000]) {
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < stream.length; at += size) chunks.push(stream.subarray(at, at + size));
+        const { frames, error } = await decode(chunks);
+        expectNoError(error, `decoding 40 frames of 4 to 70 KiB in chunks of ${size} bytes`, name);
+        expectFrames(frames, payloads, `40 frames of 4 to 70 KiB in chunks of ${size} bytes`);
+      }
+    });
+
     it('emits a frame that arrives in one chunk without copying it', async () => {
       const chunk = ownMemory(frame('no copy needed'));
       const { frames, error } = await decode([chunk]);
