@@ -24,14 +24,15 @@ export class FaultLog {
   readonly #loaded = new Map<string, Set<string>>();
   #loadsUnknown = false;
 
-  /** `onMessage`: any message shows the worker that sent it is not stuck. */
+  /** `onMessage`: each message as it comes (any shows the worker that sent it is not stuck). */
   constructor(
     private readonly isLearnerFile: (file: string) => boolean,
-    onMessage: () => void = () => {},
+    onMessage: (message: FaultMessage) => void = () => {},
   ) {
     this.#channel.onmessage = (event) => {
-      onMessage();
-      this.#take((event as unknown as { data: FaultMessage }).data);
+      const message = (event as unknown as { data: FaultMessage }).data;
+      onMessage(message);
+      this.#take(message);
     };
   }
 

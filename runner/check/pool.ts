@@ -45,8 +45,8 @@ export function workbookThreads({
   onStart = () => {},
 }: {
   warm?: boolean;
-  /** Called as each test worker starts (the check session's stall watch gives it time to load). */
-  onStart?: () => void;
+  /** Called as each test worker starts, with its thread id (the check session's stall watch gives it time to load). */
+  onStart?: (threadId: number) => void;
 } = {}): WorkbookThreads {
   let spare: { key: string; thread: Worker } | undefined;
   let closed = false;
@@ -92,12 +92,12 @@ class LimitedThread implements PoolWorker {
   readonly #entrypoint: string;
   readonly #options: PoolOptions;
   readonly #spares: Spares;
-  readonly #onStart: () => void;
+  readonly #onStart: (threadId: number) => void;
   /** What a spare must have been started with to stand in for this worker. */
   readonly #key: string;
   #thread: Worker | undefined;
 
-  constructor(options: PoolOptions, spares: Spares, onStart: () => void) {
+  constructor(options: PoolOptions, spares: Spares, onStart: (threadId: number) => void) {
     this.#options = options;
     this.#spares = spares;
     this.#onStart = onStart;
@@ -125,12 +125,12 @@ class LimitedThread implements PoolWorker {
 
   async start(): Promise<void> {
     if (this.#thread) return;
-    this.#onStart();
     const { logger } = this.#options.project.vitest;
     const thread = this.#spares.take(this.#key) ?? this.#spawn();
     thread.ref();
     this.#thread = thread;
     const { threadId } = thread;
+    this.#onStart(threadId);
     let error: Error | undefined;
     thread.on('error', (e) => (error = e));
     thread.on('exit', () => {

@@ -146,7 +146,9 @@ export class CheckSession {
     const files = exercises.map((e) => exerciseFile(e, this.options.targetDir));
     const total = emptyRun();
     this.#logs.clear();
-    const faults = new FaultLog(this.#isLearnerFile, this.#stall.progressed);
+    const faults = new FaultLog(this.#isLearnerFile, (message) =>
+      message.kind === 'ready' ? this.#stall.workerReady(message.thread) : this.#stall.progressed(),
+    );
     this.#faults = faults;
     let pending = testFiles;
     try {
@@ -157,7 +159,6 @@ export class CheckSession {
         this.#running = vitest;
         for (const file of files) vitest.invalidateFile(file);
         this.#stall.begin();
-        this.#stall.workerStarting();
         const run = vitest
           .runTestFiles(pending)
           .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
