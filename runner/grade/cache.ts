@@ -52,13 +52,26 @@ function reachesOut(text: string, dir: string): boolean {
   });
 }
 
+/** What the cache says of one lesson's key. */
+export type Lookup =
+  /** Graded already: these are its results. */
+  | { kind: 'kept'; pieces: ExercisePiece[] }
+  /** Another submission grades it now: look again once `until` settles. */
+  | { kind: 'wait'; until: Promise<void> }
+  /** Grade it here; `done` keeps its results (none: they cannot be reused) and wakes those waiting. */
+  | { kind: 'grade'; done: (pieces?: ExercisePiece[]) => void };
+
 /**
  * Results kept only for keys that more submissions of this run will ask
  * for (counted before grading starts), and dropped after their last use.
+ * A key being graded is claimed in the same step as the lookup that missed
+ * it, so two submissions graded at once never grade the same lesson twice:
+ * the second waits for the first.
  */
 export class LessonCache {
   readonly #uses = new Map<string, number>();
   readonly #pieces = new Map<string, ExercisePiece[]>();
+  readonly #grading = new Map<string, Promise<void>>();
   /** How many lessons were taken from the cache instead of graded. */
   reused = 0;
 
@@ -68,18 +81,27 @@ export class LessonCache {
     this.#uses.set(key, (this.#uses.get(key) ?? 0) + 1);
   }
 
-  /** The results for `key`, if kept; counts the use. */
-  take(key: string | undefined): ExercisePiece[] | undefined {
-    if (key === undefined) return undefined;
+  /** Whether `key` is graded already, being graded, or to be graded by the caller (then it counts as one use). */
+  lookup(key: string | undefined): Lookup {
+    if (key === undefined) return { kind: 'grade', done: () => {} };
+    const grading = this.#grading.get(key);
+    if (grading) return { kind: 'wait', until: grading };
     const pieces = this.#pieces.get(key);
     this.#used(key);
-    if (pieces) this.reused++;
-    return pieces;
-  }
-
-  /** Keeps the results graded for `key` if another submission will ask for them (take() first). */
-  keep(key: string | undefined, pieces: ExercisePiece[]): void {
-    if (key !== undefined && (this.#uses.get(key) ?? 0) > 0) this.#pieces.set(key, pieces);
+    if (pieces) {
+      this.reused++;
+      return { kind: 'kept', pieces };
+    }
+    let wake = (): void => {};
+    this.#grading.set(key, new Promise<void>((resolve) => (wake = resolve)));
+    return {
+      kind: 'grade',
+      done: (graded) => {
+        if (graded && (this.#uses.get(key) ?? 0) > 0) this.#pieces.set(key, graded);
+        this.#grading.delete(key);
+        wake();
+      },
+    };
   }
 
   #used(key: string): void {

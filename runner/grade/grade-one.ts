@@ -7,7 +7,7 @@ import type { ResultsJson } from '../check/results-json.ts';
 import type { Lesson } from '../workbook.ts';
 import { type TreeOutcome, describeRunning, exercisesOf, joinOutcome } from './assemble.ts';
 import { type LessonCache, type Tree, lessonKey } from './cache.ts';
-import { runCheck } from './child.ts';
+import { type ChildRun, runCheck } from './child.ts';
 import type { Prepared } from './prepare.ts';
 import { type GradeRecord, makeRecord, normalize, scoreExercises } from './record.ts';
 import { endSentence, feedbackHtml, feedbackMarkdown, junitXml } from './reports.ts';
@@ -95,9 +95,10 @@ export async function gradeOne(ctx: GradeContext, prepared: Prepared, hash: stri
 
 /**
  * One tree's results for `lessons`: each lesson from the cache, or from a
- * check in the submission's copy (made on first need). A finished run's
- * lessons are kept for other submissions with the same files; a stopped
- * run keeps what finished before the stop.
+ * check in the submission's copy (made on first need), or, when another
+ * submission is grading the same files now, from that one once it is done.
+ * A finished run's lessons are kept for other submissions with the same
+ * files; a stopped run keeps what finished before the stop.
  */
 async function gradeTree(
   ctx: GradeContext,
@@ -106,41 +107,88 @@ async function gradeTree(
   lessonsDir: string,
   sandbox: () => Promise<string>,
 ): Promise<TreeOutcome> {
-  const { plan, cache } = ctx;
   const pieces = new Map<string, ExercisePiece>();
-  const toRun: Array<{ lesson: Lesson; key: string | undefined }> = [];
-  for (const lesson of lessons) {
-    const key = lessonKey(ctx.gradingKey, tree, lesson, lessonsDir);
-    const kept = cache.take(key);
-    if (kept) for (const piece of kept) pieces.set(piece.id, piece);
-    else toRun.push({ lesson, key });
-  }
-  if (toRun.length === 0) return { pieces, end: 'graded', running: [] };
-  const copy = await sandbox();
-  if (tree === 'hidden') await addHiddenTests(plan, copy);
-  const hiddenFiles = tree === 'hidden' ? plan.hidden!.files : undefined;
-  const exercises = exercisesOf(
-    toRun.map((r) => r.lesson),
-    hiddenFiles,
-  );
-  const run = await runCheck(plan, copy, tree, exercises, (text) => normalize(text, copy));
-  const { stream } = run;
-  const finished = run.end === 'exited' && stream.done !== undefined;
-  const reported = finished ? stream.final : stream.tested;
-  for (const piece of reported.values()) pieces.set(piece.id, piece);
-  if (finished && stream.done!.independent) {
-    for (const { lesson, key } of toRun) {
-      const mine = exercisesOf([lesson], hiddenFiles).map((e) => stream.final.get(e.id));
-      // The copy's files are read back: what was graded is what the key says (nothing rewrote them).
-      if (
-        key !== undefined &&
-        mine.every((p) => p !== undefined) &&
-        lessonKey(ctx.gradingKey, tree, lesson, `${copy}/submission`) === key
-      )
-        cache.keep(key, mine);
+  let stopped: TreeOutcome | undefined;
+  // Each round grades what no one else is grading and waits for the rest;
+  // a lesson the other submission could not keep is graded in the next round.
+  for (let pending = lessons; pending.length > 0; ) {
+    const toGrade: Claimed[] = [];
+    const waited: Lesson[] = [];
+    const waits: Array<Promise<void>> = [];
+    for (const lesson of pending) {
+      const key = lessonKey(ctx.gradingKey, tree, lesson, lessonsDir);
+      const found = ctx.cache.lookup(key);
+      if (found.kind === 'kept') for (const piece of found.pieces) pieces.set(piece.id, piece);
+      else if (found.kind === 'wait') {
+        waited.push(lesson);
+        waits.push(found.until);
+      } else if (stopped)
+        found.done(); // after a stop nothing more runs here
+      else toGrade.push({ lesson, key, done: found.done });
     }
+    if (toGrade.length > 0) stopped = await runLessons(ctx, tree, toGrade, sandbox, pieces);
+    await Promise.all(waits);
+    pending = waited;
   }
-  if (finished) return { pieces, end: 'graded', running: [] };
+  return stopped ?? { pieces, end: 'graded', running: [] };
+}
+
+/** A lesson this submission grades, and what ends its claim in the cache. */
+interface Claimed {
+  lesson: Lesson;
+  key: string | undefined;
+  done: (pieces?: ExercisePiece[]) => void;
+}
+
+/**
+ * Runs the check on `claimed` lessons in the copy and adds what it reported
+ * to `pieces`; returns the outcome when a limit or a crash stopped it. Each
+ * claim is ended, with the lesson's results when they can be reused.
+ */
+async function runLessons(
+  ctx: GradeContext,
+  tree: Tree,
+  claimed: Claimed[],
+  sandbox: () => Promise<string>,
+  pieces: Map<string, ExercisePiece>,
+): Promise<TreeOutcome | undefined> {
+  const { plan } = ctx;
+  const reusable = new Map<Claimed, ExercisePiece[]>();
+  try {
+    const copy = await sandbox();
+    if (tree === 'hidden') await addHiddenTests(plan, copy);
+    const hiddenFiles = tree === 'hidden' ? plan.hidden!.files : undefined;
+    const exercises = exercisesOf(
+      claimed.map((c) => c.lesson),
+      hiddenFiles,
+    );
+    const run = await runCheck(plan, copy, tree, exercises, (text) => normalize(text, copy));
+    const { stream } = run;
+    const finished = run.end === 'exited' && stream.done !== undefined;
+    const reported = finished ? stream.final : stream.tested;
+    for (const piece of reported.values()) pieces.set(piece.id, piece);
+    if (finished && stream.done!.independent) {
+      for (const c of claimed) {
+        const mine = exercisesOf([c.lesson], hiddenFiles).map((e) => stream.final.get(e.id));
+        // The copy's files are read back: what was graded is what the key says (nothing rewrote them).
+        if (
+          c.key !== undefined &&
+          mine.every((p) => p !== undefined) &&
+          lessonKey(ctx.gradingKey, tree, c.lesson, `${copy}/submission`) === c.key
+        )
+          reusable.set(c, mine);
+      }
+    }
+    if (finished) return undefined;
+    return stoppedOutcome(tree, run, copy, pieces);
+  } finally {
+    for (const c of claimed) c.done(reusable.get(c));
+  }
+}
+
+/** What a run that did not finish gives: the pieces so far, how it ended, and for the instructor, why. */
+function stoppedOutcome(tree: Tree, run: ChildRun, copy: string, pieces: Map<string, ExercisePiece>): TreeOutcome {
+  const { stream } = run;
   const running = stream.started.filter((id) => !stream.tested.has(id));
   const end = run.end === 'exited' ? 'crashed' : run.end;
   const where = describeRunning(running);

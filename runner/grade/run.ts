@@ -2,16 +2,17 @@
 // process, a pool of them at a time, writing each one's files as it
 // finishes and skipping those already graded with the same content hash.
 // A lesson whose files several submissions share is graded once (cache.ts).
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { projectRoot } from '../target.ts';
-import type { Workbook } from '../workbook.ts';
+import type { Lesson, Workbook } from '../workbook.ts';
 import { LessonCache } from './cache.ts';
 import { type GradeContext, gradeOne, lessonKeys } from './grade-one.ts';
 import { gradingKey, pickLessons, readHidden, readPoints, submissionHash } from './inputs.ts';
 import { availableIsolation, describeIsolation } from './limits.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import type { GradeRecord } from './record.ts';
-import { createPlan, removePlan } from './sandbox.ts';
+import { createPlan, isTaken, removePlan } from './sandbox.ts';
 import { type RunInfo, readRecords, writeClassFiles, writeRunInfo } from './store.ts';
 import { collectSubmissions, shardOf } from './submissions.ts';
 
@@ -91,6 +92,9 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
     const ready: Prepared[] = [];
     for (const s of todo) ready.push(await prepare(s, lessons, plan.base, options.timestamp));
     for (const p of ready) for (const key of lessonKeys(ctx, p)) ctx.cache.expect(key);
+    // The most work first: a long submission started last would run alone at the end.
+    const work = new Map(ready.map((p) => [p, editedExercises(p, lessons)]));
+    ready.sort((a, b) => work.get(b)! - work.get(a)!);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ready.length) {
@@ -109,6 +113,23 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
   writeClassFiles(options.out, info, sorted());
   progress.finish(ctx.cache.reused);
   return graded;
+}
+
+/**
+ * How much grading a submission is likely to take: its exercise files that
+ * differ from the starters. An untouched starter's tests fail at its first
+ * TODO, at once; a written exercise's tests all run.
+ */
+function editedExercises(prepared: Prepared, lessons: Lesson[]): number {
+  if (prepared.kind !== 'ready') return 0;
+  let edited = 0;
+  for (const lesson of lessons)
+    for (const e of lesson.exercises) {
+      const file = join(prepared.lessonsDir, lesson.slug, e.file);
+      const starter = join(lesson.dir, e.file);
+      if (isTaken(file) && !(existsSync(starter) && readFileSync(file).equals(readFileSync(starter)))) edited++;
+    }
+  return edited;
 }
 
 /** Where the workbook goes in a copy: where it sits in the project (so relative kit imports resolve), or workbook/. */

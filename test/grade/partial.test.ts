@@ -69,6 +69,14 @@ describe('workbook grade keeps what finished', { timeout: 300_000 }, () => {
       expect(read(join(together, 'students', 'cid', f)), f).toBe(read(join(alone, 'students', 'cid', f)));
     expect(read(join(together, 'records', 'cid.json'))).toBe(read(join(alone, 'records', 'cid.json')));
     expect(gradebook(together).get('ann')).toMatchObject({ '01-tiny': '4', '02-count': '0' });
+    // All three at once: the second and third wait for the lesson the first is grading, instead of grading it again.
+    const atOnce = join(s.dir, 'at-once');
+    const parallel = await runGrade(s, [...subs, '--out', atOnce, '--jobs', '3']);
+    expect(parallel.stdout).toContain('(3 lessons were the same files as in another submission: graded once)');
+    for (const student of ['ann', 'bob', 'cid'])
+      expect(read(join(atOnce, 'records', `${student}.json`)), student).toBe(
+        read(join(together, 'records', `${student}.json`)),
+      );
   });
 
   it('never reuses a lesson whose code reached into another lesson as it ran', async () => {

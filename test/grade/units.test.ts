@@ -177,18 +177,49 @@ describe('the stream a check reports on', () => {
 describe('the lesson cache', () => {
   const pieces = [{ id: '01-tiny/adder', results: { tests: [], ran: false, problems: [] }, report: { text: '' } }];
 
+  /** Looks `key` up, and when the cache says to grade it, "grades" it with `graded`. */
+  const gradeOrTake = (cache: LessonCache, key: string, graded = pieces) => {
+    const found = cache.lookup(key);
+    if (found.kind === 'grade') found.done(graded);
+    return found.kind;
+  };
+
   it('keeps results only for a key another submission will ask for, and drops them after its last use', () => {
     const cache = new LessonCache();
     for (let i = 0; i < 3; i++) cache.expect('shared');
     cache.expect('alone');
-    expect(cache.take('alone')).toBeUndefined();
-    cache.keep('alone', pieces); // no one else asks: not kept
-    expect(cache.take('shared')).toBeUndefined();
-    cache.keep('shared', pieces);
-    expect(cache.take('shared')).toBe(pieces);
-    expect(cache.take('shared')).toBe(pieces);
-    expect(cache.take('shared')).toBeUndefined(); // its uses are spent
+    expect(gradeOrTake(cache, 'alone')).toBe('grade');
+    expect(gradeOrTake(cache, 'shared')).toBe('grade');
+    const kept = cache.lookup('shared');
+    expect(kept.kind === 'kept' && kept.pieces).toBe(pieces);
+    expect(gradeOrTake(cache, 'shared')).toBe('kept');
+    expect(gradeOrTake(cache, 'shared')).toBe('grade'); // its uses are spent
+    expect(gradeOrTake(cache, 'alone')).toBe('grade'); // no one else asked: it was not kept
     expect(cache.reused).toBe(2);
+  });
+
+  it('makes a submission that asks for a lesson being graded wait for it, instead of grading it twice', async () => {
+    const cache = new LessonCache();
+    for (let i = 0; i < 3; i++) cache.expect('shared');
+    const first = cache.lookup('shared');
+    const second = cache.lookup('shared'); // graded at the same time
+    expect([first.kind, second.kind]).toEqual(['grade', 'wait']);
+    let woken = false;
+    if (second.kind === 'wait') void second.until.then(() => (woken = true));
+    await Promise.resolve();
+    expect(woken, 'woken before the first submission was done').toBe(false);
+    if (first.kind === 'grade') first.done(pieces);
+    await Promise.resolve();
+    expect(woken).toBe(true);
+    expect(cache.lookup('shared').kind).toBe('kept');
+    // Results that cannot be reused (none given): the next one grades the lesson itself.
+    cache.expect('stalled');
+    cache.expect('stalled');
+    const owner = cache.lookup('stalled');
+    const waiter = cache.lookup('stalled');
+    if (owner.kind === 'grade') owner.done();
+    if (waiter.kind === 'wait') await waiter.until;
+    expect(cache.lookup('stalled').kind).toBe('grade');
   });
 
   it('keys a lesson by its exercise files: the same files give the same key, any change another', () => {
