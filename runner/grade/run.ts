@@ -8,11 +8,11 @@ import { projectRoot } from '../target.ts';
 import type { Lesson, Workbook } from '../workbook.ts';
 import { LessonCache } from './cache.ts';
 import { type GradeContext, gradeOne, lessonKeys } from './grade-one.ts';
-import { gradingKey, pickLessons, readHidden, readPoints, submissionHash } from './inputs.ts';
+import { exerciseEntries, gradingKey, pickLessons, readHidden, readPoints, submissionHash } from './inputs.ts';
 import { availableIsolation, describeIsolation } from './limits.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import type { GradeRecord } from './record.ts';
-import { createPlan, isTaken, removePlan } from './sandbox.ts';
+import { createPlan, removePlan } from './sandbox.ts';
 import { type RunInfo, readRecords, writeClassFiles, writeRunInfo } from './store.ts';
 import { collectSubmissions, shardOf } from './submissions.ts';
 
@@ -93,7 +93,7 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
     for (const s of todo) ready.push(await prepare(s, lessons, plan.base, options.timestamp));
     for (const p of ready) for (const key of lessonKeys(ctx, p)) ctx.cache.expect(key);
     // The most work first: a long submission started last would run alone at the end.
-    const work = new Map(ready.map((p) => [p, editedExercises(p, lessons)]));
+    const work = new Map(ready.map((p) => [p, editedExercises(p, workbook, lessons)]));
     ready.sort((a, b) => work.get(b)! - work.get(a)!);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -120,16 +120,12 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
  * differ from the starters. An untouched starter's tests fail at its first
  * TODO, at once; a written exercise's tests all run.
  */
-function editedExercises(prepared: Prepared, lessons: Lesson[]): number {
+function editedExercises(prepared: Prepared, workbook: Workbook, lessons: Lesson[]): number {
   if (prepared.kind !== 'ready') return 0;
-  let edited = 0;
-  for (const lesson of lessons)
-    for (const e of lesson.exercises) {
-      const file = join(prepared.lessonsDir, lesson.slug, e.file);
-      const starter = join(lesson.dir, e.file);
-      if (isTaken(file) && !(existsSync(starter) && readFileSync(file).equals(readFileSync(starter)))) edited++;
-    }
-  return edited;
+  return exerciseEntries(prepared.lessonsDir, lessons).filter(({ name, path }) => {
+    const starter = join(workbook.lessonsDir, name);
+    return !(existsSync(starter) && readFileSync(path).equals(readFileSync(starter)));
+  }).length;
 }
 
 /** Where the workbook goes in a copy: where it sits in the project (so relative kit imports resolve), or workbook/. */

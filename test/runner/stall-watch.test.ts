@@ -8,6 +8,23 @@ async function stalled(promise: Promise<'stalled'>): Promise<boolean> {
   return (await Promise.race([promise, Promise.resolve(none)])) === 'stalled';
 }
 
+/** Advances the clock by `ms`, and checks that the watch says 'stalled' then, not a millisecond before. */
+async function expectStallAfter(promise: Promise<'stalled'>, ms: number, early: string, late: string): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms - 1);
+  expect(await stalled(promise), early).toBe(false);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(await stalled(promise), late).toBe(true);
+}
+
+/** A run whose first worker (thread 1) has started and said it is ready. */
+function runWithReadyWorker(): StallWatch {
+  const watch = new StallWatch();
+  watch.begin();
+  watch.workerStarting(1);
+  watch.workerReady(1);
+  return watch;
+}
+
 describe('StallWatch', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
@@ -20,10 +37,12 @@ describe('StallWatch', () => {
     const watch = new StallWatch();
     watch.begin();
     const { promise, cancel } = watch.watch();
-    await vi.advanceTimersByTimeAsync(3 * STALL_MS - 1);
-    expect(await stalled(promise), 'stalled before the start grace was over').toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(await stalled(promise), 'a run that never started was not stopped').toBe(true);
+    await expectStallAfter(
+      promise,
+      3 * STALL_MS,
+      'stalled before the start grace was over',
+      'a run that never started was not stopped',
+    );
     cancel();
   });
 
@@ -34,34 +53,32 @@ describe('StallWatch', () => {
     const { promise, cancel } = watch.watch();
     await vi.advanceTimersByTimeAsync(1_000);
     watch.workerReady(7); // then the learner's module loads, and loops
-    await vi.advanceTimersByTimeAsync(STALL_MS - 1);
-    expect(await stalled(promise)).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(await stalled(promise), 'a loop after the worker was ready waited for the whole start grace').toBe(true);
+    await expectStallAfter(
+      promise,
+      STALL_MS,
+      'stalled within a stall period',
+      'a loop after the worker was ready waited for the whole start grace',
+    );
     cancel();
   });
 
   it('keeps waiting for a worker that is still starting, whatever else progressed', async () => {
-    const watch = new StallWatch();
-    watch.begin();
-    watch.workerStarting(1);
-    watch.workerReady(1);
+    const watch = runWithReadyWorker();
     const { promise, cancel } = watch.watch();
     await vi.advanceTimersByTimeAsync(STALL_MS / 2);
     watch.workerStarting(2); // the next file's worker, on a loaded machine
     watch.progressed();
-    await vi.advanceTimersByTimeAsync(3 * STALL_MS - 1);
-    expect(await stalled(promise), 'stopped a worker that was still within its start grace').toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(await stalled(promise)).toBe(true);
+    await expectStallAfter(
+      promise,
+      3 * STALL_MS,
+      'stopped a worker that was still within its start grace',
+      'a worker that never got ready was not stopped',
+    );
     cancel();
   });
 
   it('counts any progress: a run that keeps reporting never stalls', async () => {
-    const watch = new StallWatch();
-    watch.begin();
-    watch.workerStarting(1);
-    watch.workerReady(1);
+    const watch = runWithReadyWorker();
     const { promise, cancel } = watch.watch();
     for (let i = 0; i < 10; i++) {
       await vi.advanceTimersByTimeAsync(STALL_MS - 1);
