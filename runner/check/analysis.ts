@@ -1,9 +1,13 @@
 // Runs in a worker thread (see analysis-worker.js), beside the tests: type
 // errors from a TypeScript language service, which keeps the standard
 // library's types parsed between checks (a re-check in watch mode costs tens
-// of milliseconds), and review notes from ts-morph.
+// of milliseconds), and review notes from ts-morph. For `workbook grade`
+// one such thread serves the whole class, and a request can confine what
+// TypeScript reads to the submission's folder and the type definitions, so
+// that a type error cannot show an instructor's file.
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, resolve, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { reviewSource } from '../review/rules.ts';
 import { Project } from '../review/ts-morph.ts';
@@ -18,6 +22,8 @@ type CompilerOptions = import('typescript').CompilerOptions;
 export interface AnalysisRequest {
   id: number;
   files: string[];
+  /** Folders TypeScript may read (besides its own standard library); absent: any. */
+  confine?: string[];
 }
 
 export interface AnalysisReply {
@@ -46,38 +52,50 @@ options.module = ts.ModuleKind.Preserve;
 options.moduleResolution = ts.ModuleResolutionKind.Bundler;
 
 let files: string[] = [];
+/** The folders the current request may read, each ending in a separator; undefined: any. */
+let readable: string[] | undefined;
+const mayRead = (path: string): boolean =>
+  readable === undefined || readable.some((dir) => resolve(path).startsWith(dir) || `${resolve(path)}${sep}` === dir);
+const confined =
+  <T, A extends unknown[]>(read: (path: string, ...rest: A) => T, denied: T) =>
+  (path: string, ...rest: A): T =>
+    mayRead(path) ? read(path, ...rest) : denied;
+const folder = (dir: string): string => `${resolve(dir)}${sep}`;
+const standardLibrary = folder(dirname(ts.getDefaultLibFilePath(options)));
 // Like tsc since TypeScript 5.3: JSDoc comments are parsed only where they
 // can cause a type error (Node's type definitions are mostly comments).
 const jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
-const service = ts.createLanguageService(
-  {
-    getScriptFileNames: () => files,
-    jsDocParsingMode,
-    getScriptVersion: (file) => {
-      try {
-        return String(statSync(file).mtimeMs);
-      } catch {
-        return '0';
-      }
-    },
-    getScriptSnapshot: (file) => {
-      try {
-        return ts.ScriptSnapshot.fromString(readFileSync(file, 'utf8'));
-      } catch {
-        return undefined;
-      }
-    },
-    getCurrentDirectory: () => root,
-    getCompilationSettings: () => options,
-    getDefaultLibFileName: ts.getDefaultLibFilePath,
-    fileExists: ts.sys.fileExists,
-    readFile: ts.sys.readFile,
-    readDirectory: ts.sys.readDirectory,
-    directoryExists: ts.sys.directoryExists,
-    getDirectories: ts.sys.getDirectories,
+const host: import('typescript').LanguageServiceHost = {
+  getScriptFileNames: () => files,
+  jsDocParsingMode,
+  getScriptVersion: (file) => {
+    try {
+      return String(statSync(file).mtimeMs);
+    } catch {
+      return '0';
+    }
   },
-  ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, root, jsDocParsingMode),
-);
+  getScriptSnapshot: confined((file) => {
+    try {
+      return ts.ScriptSnapshot.fromString(readFileSync(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }, undefined),
+  getCurrentDirectory: () => root,
+  getCompilationSettings: () => options,
+  getDefaultLibFileName: ts.getDefaultLibFilePath,
+  fileExists: confined(ts.sys.fileExists, false),
+  readFile: confined(ts.sys.readFile, undefined),
+  readDirectory: confined(ts.sys.readDirectory, []),
+  directoryExists: confined(ts.sys.directoryExists, false),
+  getDirectories: confined(ts.sys.getDirectories, []),
+};
+// The parsed files (Node's type definitions above all) are kept here, for every service.
+const registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, root, jsDocParsingMode);
+let service = ts.createLanguageService(host, registry);
+/** The folders the service's program was made under: a service reuses what its last program resolved. */
+let serviceReads: string | undefined;
 const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
 
 function typeErrors(file: string): Diagnostic[] {
@@ -113,8 +131,15 @@ function frame(text: string, line: number, column: number): string {
   return `${String(line).padStart(4)} | ${lineText}\n     | ${' '.repeat(column - 1)}^`;
 }
 
-parentPort!.on('message', ({ id, files: wanted }: AnalysisRequest) => {
+parentPort!.on('message', ({ id, files: wanted, confine }: AnalysisRequest) => {
   files = wanted;
+  readable = confine && [standardLibrary, ...confine.map(folder)];
+  // Other folders, a new service: an import an earlier request resolved may
+  // name a file this one may not read. The registry keeps the parsed files.
+  const reads = JSON.stringify(readable ?? null);
+  const replaced = reads === serviceReads ? undefined : service;
+  if (replaced) service = ts.createLanguageService(host, registry);
+  serviceReads = reads;
   const reply: AnalysisReply = { id, types: [], notes: [] };
   for (const file of wanted) {
     try {
@@ -124,5 +149,6 @@ parentPort!.on('message', ({ id, files: wanted }: AnalysisRequest) => {
       // A file that cannot be analysed gets no warnings; its tests still speak.
     }
   }
+  replaced?.dispose(); // after the new program holds the files they share
   parentPort!.postMessage(reply);
 });

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { shown } from '../output.ts';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisReply } from './analysis.ts';
+import type { AnalysisReply, AnalysisRequest } from './analysis.ts';
 import type { Diagnostic } from './verdict.ts';
 
 export interface Analysis {
@@ -24,28 +24,46 @@ const ANALYSIS_CODE = ['./analysis.ts', '../review/rules.ts', '../review/code.ts
 
 const none = (): Analysis => ({ types: [], notes: [] });
 
+export interface AnalyzerOptions {
+  /** Watch mode: the worker runs at low priority, so that it never slows the tests down. */
+  background?: boolean;
+  /**
+   * `workbook grade`: one analyzer for the whole class. Every request is
+   * answered, in turn (none replaced by a newer one), with no cache file;
+   * each request's reads are confined to the folders it names; a request
+   * that runs longer than `timeoutMs`, or a worker whose heap passes
+   * `heapMb`, gets no warnings, and the next request gets a fresh worker.
+   */
+  grading?: { timeoutMs: number; heapMb: number };
+}
+
 export class Analyzer {
   #worker: Worker | undefined;
   #next = 0;
   readonly #pending = new Map<number, (a: Analysis) => void>();
-  /** A request waiting for the one in the worker; a newer one replaces it. */
-  #queued: { files: string[]; resolve: (a: Analysis) => void } | undefined;
+  /** Requests waiting for the one in the worker; in watch mode only the newest is kept. */
+  #queued: Array<{ files: string[]; confine?: string[]; resolve: (a: Analysis) => void }> = [];
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
   readonly #cacheFile: string;
 
-  /** `background`: the worker runs at low priority, so that it never slows the tests down. */
   constructor(
     private readonly root: string,
-    private readonly options: { background?: boolean } = {},
+    private readonly options: AnalyzerOptions = {},
   ) {
     this.#cacheFile = join(root, '.workbook', 'analysis-cache.json');
   }
 
-  /** Type errors and review notes in `files` (absolute paths), with paths relative to the root. */
-  async check(files: string[]): Promise<Analysis> {
-    const key = this.#key(files);
-    const cache = this.#readCache();
+  /**
+   * Type errors and review notes in `files` (absolute paths), with paths
+   * relative to the root; with `confine`, TypeScript reads only in those
+   * folders (and its standard library).
+   */
+  async check(files: string[], confine?: string[]): Promise<Analysis> {
+    const key = this.options.grading ? undefined : this.#key(files);
+    const cache = key ? this.#readCache() : {};
     if (key && cache[key]) return cache[key];
-    const reply = await this.#ask(files);
+    const reply = await this.#ask(files, confine);
     const rel = (d: Diagnostic): Diagnostic => ({ ...d, file: shown(this.root, d.file) });
     const analysis = { types: reply.types.map(rel), notes: reply.notes.map(rel) };
     if (key) this.#writeCache({ [key]: analysis }); // only the latest entry: the cache stays small
@@ -53,38 +71,47 @@ export class Analyzer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#worker?.terminate();
   }
 
   /**
-   * One request at a time goes to the worker. Requests made meanwhile wait,
-   * and only the newest: in watch mode saves can come faster than a cold
-   * type check, and an older request's findings would be shown for nothing
-   * (a replaced request resolves with no findings).
+   * One request at a time goes to the worker; the others wait. In watch
+   * mode only the newest waits: saves can come faster than a cold type
+   * check, and an older request's findings would be shown for nothing (a
+   * replaced request resolves with no findings).
    */
-  #ask(files: string[]): Promise<Analysis> {
+  #ask(files: string[], confine?: string[]): Promise<Analysis> {
     return new Promise((resolve) => {
-      if (this.#pending.size === 0) return this.#send(files, resolve);
-      this.#queued?.resolve(none());
-      this.#queued = { files, resolve };
+      if (this.#pending.size === 0) return this.#send(files, confine, resolve);
+      if (!this.options.grading) {
+        for (const replaced of this.#queued) replaced.resolve(none());
+        this.#queued = [];
+      }
+      this.#queued.push({ files, ...(confine ? { confine } : {}), resolve });
     });
   }
 
-  #send(files: string[], resolve: (a: Analysis) => void): void {
+  #send(files: string[], confine: string[] | undefined, resolve: (a: Analysis) => void): void {
+    if (this.#closed) return resolve(none());
     const worker = (this.#worker ??= this.#start());
     const id = this.#next++;
+    const { grading } = this.options;
+    if (grading) this.#timer = setTimeout(() => void worker.terminate(), grading.timeoutMs);
     this.#pending.set(id, (analysis) => {
+      clearTimeout(this.#timer);
       resolve(analysis);
-      const queued = this.#queued;
-      this.#queued = undefined;
-      if (queued) this.#send(queued.files, queued.resolve);
+      const queued = this.#queued.shift();
+      if (queued) this.#send(queued.files, queued.confine, queued.resolve);
     });
-    worker.postMessage({ id, files });
+    worker.postMessage({ id, files, ...(confine ? { confine } : {}) } satisfies AnalysisRequest);
   }
 
   #start(): Worker {
+    const { grading } = this.options;
     const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), {
       workerData: { root: this.root, background: this.options.background === true },
+      ...(grading ? { resourceLimits: { maxOldGenerationSizeMb: grading.heapMb } } : {}),
     });
     worker.unref();
     worker.on('message', ({ id, types, notes }: AnalysisReply) => {
@@ -93,17 +120,19 @@ export class Analyzer {
       resolve?.({ types, notes });
     });
     // If the checker itself fails, the tests still run; warnings are simply absent.
-    const settleAll = (): void => {
-      const waiting = [...this.#pending.values(), ...(this.#queued ? [this.#queued.resolve] : [])];
-      this.#pending.clear();
-      this.#queued = undefined;
-      for (const resolve of waiting) resolve(none());
-    };
-    worker.on('error', settleAll);
-    worker.on('exit', () => {
+    // In watch mode so are those of the request waiting; in grading it goes to a new worker.
+    const settle = (): void => {
       if (this.#worker === worker) this.#worker = undefined; // the next check starts another
-      settleAll();
-    });
+      const inFlight = [...this.#pending.values()];
+      this.#pending.clear();
+      if (!this.options.grading) {
+        inFlight.push(...this.#queued.map((q) => q.resolve));
+        this.#queued = [];
+      }
+      for (const resolve of inFlight) resolve(none());
+    };
+    worker.on('error', settle);
+    worker.on('exit', settle);
     return worker;
   }
 

@@ -14,10 +14,13 @@ import { endSentence, feedbackHtml, feedbackMarkdown, junitXml } from './reports
 import { type SandboxPlan, addHiddenTests, createCopy, removeCopy } from './sandbox.ts';
 import { writeRecord, writeStudentFiles } from './store.ts';
 import type { ExercisePiece } from './stream.ts';
+import { type ClassAnalysis, withWarnings } from './warnings.ts';
 
 export interface GradeContext {
   plan: SandboxPlan;
   cache: LessonCache;
+  /** Type errors and review notes, for the whole class (the checks run without them). */
+  analysis: ClassAnalysis;
   gradingKey: string;
   points: Map<string, number>;
   out: string;
@@ -162,9 +165,22 @@ async function runLessons(
       claimed.map((c) => c.lesson),
       hiddenFiles,
     );
+    // The hidden tests' verdicts are never shown: no warnings for them.
+    const warnings =
+      tree === 'proj'
+        ? ctx.analysis.lessons(
+            copy,
+            claimed.map((c) => c.lesson),
+          )
+        : undefined;
     const run = await runCheck(plan, copy, tree, exercises, (text) => normalize(text, copy));
     const { stream } = run;
     const finished = run.end === 'exited' && stream.done !== undefined;
+    // As in a check, a finished run's verdicts end with the warnings.
+    if (finished && warnings) {
+      const found = await warnings;
+      for (const [id, piece] of stream.final) stream.final.set(id, withWarnings(piece, found.get(id), copy));
+    }
     const reported = finished ? stream.final : stream.tested;
     for (const piece of reported.values()) pieces.set(piece.id, piece);
     if (finished && stream.done!.independent) {

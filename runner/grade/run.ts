@@ -15,6 +15,7 @@ import type { GradeRecord } from './record.ts';
 import { createPlan, removePlan } from './sandbox.ts';
 import { type RunInfo, readRecords, writeClassFiles, writeRunInfo } from './store.ts';
 import { collectSubmissions, shardOf } from './submissions.ts';
+import { ClassAnalysis } from './warnings.ts';
 
 export interface GradeOptions {
   inputs: string[];
@@ -81,6 +82,7 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
   const ctx: GradeContext = {
     plan,
     cache: new LessonCache(),
+    analysis: new ClassAnalysis(plan),
     gradingKey: info.gradingKey,
     points,
     out: options.out,
@@ -108,6 +110,7 @@ export async function grade(workbook: Workbook, options: GradeOptions, progress:
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, ready.length)) }, worker));
   } finally {
+    await ctx.analysis.close();
     removePlan(plan);
   }
   writeClassFiles(options.out, info, sorted());
