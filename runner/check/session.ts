@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
@@ -36,6 +36,13 @@ export interface SessionOptions {
 }
 
 const noAnalysis = (): Analysis => ({ types: [], notes: [] });
+
+/** Test files grouped by lesson folder, in the order given. */
+function byLesson(testFiles: string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const file of testFiles) groups.set(dirname(file), [...(groups.get(dirname(file)) ?? []), file]);
+  return [...groups.values()];
+}
 
 export class CheckSession {
   #vitest: Promise<Vitest> | undefined;
@@ -150,58 +157,13 @@ export class CheckSession {
       message.kind === 'ready' ? this.#stall.workerReady(message.thread) : this.#stall.progressed(),
     );
     this.#faults = faults;
-    let pending = testFiles;
+    // Grading runs one lesson at a time, each in a worker of its own, so
+    // what one lesson's code does never reaches another lesson's verdicts.
+    const runs = this.options.grading ? byLesson(testFiles) : [testFiles];
     try {
-      // Each round either finishes every file or stops at least one stuck file,
-      // so this ends after at most one round per file.
-      while (pending.length > 0) {
-        const vitest = await this.#open();
-        this.#running = vitest;
-        for (const file of files) vitest.invalidateFile(file);
-        this.#stall.begin();
-        const run = vitest
-          .runTestFiles(pending)
-          .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
-        const stalled = this.#stall.watch();
-        const died = nextDeath();
-        const aborted = new Promise<'aborted'>((resolve) => {
-          this.#abort = () => resolve('aborted');
-          if (this.#aborted) resolve('aborted'); // abort() came while the run was starting
-        });
-        const result = await Promise.race([run, stalled.promise, died.promise, aborted]).finally(() => {
-          this.#abort = undefined;
-          stalled.cancel();
-          died.cancel();
-        });
-        if (typeof result === 'object' && 'modules' in result) {
-          total.modules.push(...result.modules);
-          total.unhandled.push(...result.unhandled);
-          break;
-        }
-        // Keep what finished; the files that never started (or, after a
-        // stall, were not stuck) run again in a fresh vitest.
-        const modules = vitest.state.getTestModules(pending);
-        const finished = modules.filter((m) => m.state() === 'passed' || m.state() === 'failed');
-        const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
-        const unfinished = pending.filter((f) => !finished.some((m) => m.moduleId === f));
-        let stuck: string[];
-        if (result === 'aborted') {
-          await this.#closeVitest({ force: true });
-          break;
-        }
-        if (result === 'stalled') {
-          stuck = started.length > 0 ? started : unfinished;
-          const loops = await findLoops(this.#isLearnerFile);
-          for (const f of stuck) total.stalled.set(f, loops.get(f));
-        } else {
-          const file = faults.fileOfThread.get(result.threadId);
-          stuck = file ? [file] : started.length > 0 ? started : unfinished;
-          for (const f of stuck) total.outOfMemory.set(f, faults.running.get(f));
-        }
-        total.modules.push(...finished);
-        total.unhandled.push(...(vitest.state.getUnhandledErrors() as TestError[]));
-        pending = unfinished.filter((f) => !stuck.includes(f));
-        await this.#closeVitest({ force: true });
+      for (const lessonFiles of runs) {
+        if (this.#aborted) break;
+        await this.#runRounds(lessonFiles, files, faults, total);
       }
     } finally {
       for (const [file, exit] of faults.exits) total.exits.set(file, exit);
@@ -210,6 +172,62 @@ export class CheckSession {
       this.#faults = undefined;
     }
     return total;
+  }
+
+  /** Runs `testFiles` to their end, in as many rounds as stuck files need, adding what they gave to `total`. */
+  async #runRounds(testFiles: string[], files: string[], faults: FaultLog, total: TestRun): Promise<void> {
+    let pending = testFiles;
+    // Each round either finishes every file or stops at least one stuck file,
+    // so this ends after at most one round per file.
+    while (pending.length > 0) {
+      const vitest = await this.#open();
+      this.#running = vitest;
+      for (const file of files) vitest.invalidateFile(file);
+      this.#stall.begin();
+      const run = vitest
+        .runTestFiles(pending)
+        .then((r) => ({ modules: r.testModules, unhandled: r.unhandledErrors as TestError[] }));
+      const stalled = this.#stall.watch();
+      const died = nextDeath();
+      const aborted = new Promise<'aborted'>((resolve) => {
+        this.#abort = () => resolve('aborted');
+        if (this.#aborted) resolve('aborted'); // abort() came while the run was starting
+      });
+      const result = await Promise.race([run, stalled.promise, died.promise, aborted]).finally(() => {
+        this.#abort = undefined;
+        stalled.cancel();
+        died.cancel();
+      });
+      if (typeof result === 'object' && 'modules' in result) {
+        total.modules.push(...result.modules);
+        total.unhandled.push(...result.unhandled);
+        break;
+      }
+      // Keep what finished; the files that never started (or, after a
+      // stall, were not stuck) run again in a fresh vitest.
+      const modules = vitest.state.getTestModules(pending);
+      const finished = modules.filter((m) => m.state() === 'passed' || m.state() === 'failed');
+      const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
+      const unfinished = pending.filter((f) => !finished.some((m) => m.moduleId === f));
+      let stuck: string[];
+      if (result === 'aborted') {
+        await this.#closeVitest({ force: true });
+        break;
+      }
+      if (result === 'stalled') {
+        stuck = started.length > 0 ? started : unfinished;
+        const loops = await findLoops(this.#isLearnerFile);
+        for (const f of stuck) total.stalled.set(f, loops.get(f));
+      } else {
+        const file = faults.fileOfThread.get(result.threadId);
+        stuck = file ? [file] : started.length > 0 ? started : unfinished;
+        for (const f of stuck) total.outOfMemory.set(f, faults.running.get(f));
+      }
+      total.modules.push(...finished);
+      total.unhandled.push(...(vitest.state.getUnhandledErrors() as TestError[]));
+      pending = unfinished.filter((f) => !stuck.includes(f));
+      await this.#closeVitest({ force: true });
+    }
   }
 
   /** What the grading reporter reads of the run under way. */
@@ -233,7 +251,7 @@ export class CheckSession {
       logs: this.#logs,
       onProgress: this.#stall.progressed,
       ...(this.options.grading
-        ? { reporter: gradingReporter(this.options.grading, this.#runView), sequencer: PathOrder }
+        ? { reporter: gradingReporter(this.options.grading, this.#runView), sequencer: PathOrder, shareWorker: true }
         : {}),
     });
     this.#vitest = opening;
