@@ -4,6 +4,7 @@
 // are type-checked on their own, so one lesson's warnings never depend on
 // another's files; and each exercise's start and verdict are told as they
 // happen, so a run stopped by a limit keeps what finished.
+import { dirname } from 'node:path';
 import type { TestError } from '@vitest/utils';
 import { BaseSequencer, type Reporter, type TestSpecification } from 'vitest/node';
 import type { Exercise } from '../workbook.ts';
@@ -43,6 +44,13 @@ export function gradingReporter(
       progress.tested({ ...verdictsOf(exercise, sofar, run.context()), typeWarnings: [], reviewNotes: [], ms: 0 });
     },
   };
+}
+
+/** Test files grouped by lesson folder, in the order given. */
+export function byLesson(testFiles: string[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const file of testFiles) groups.set(dirname(file), [...(groups.get(dirname(file)) ?? []), file]);
+  return [...groups.values()];
 }
 
 /** Test files in path order. */

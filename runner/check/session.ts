@@ -1,10 +1,18 @@
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Vitest } from 'vitest/node';
 import type { TestError } from '@vitest/utils';
 import { type TestRun, emptyRun, verdictsOf } from './verdicts.ts';
 import { type Exercise, type Workbook, exerciseFile } from '../workbook.ts';
 import { FaultLog } from './fault-log.ts';
-import { type ExerciseProgress, PathOrder, type RunView, analyseByLesson, gradingReporter } from './grading.ts';
+import {
+  type ExerciseProgress,
+  PathOrder,
+  type RunView,
+  analyseByLesson,
+  byLesson,
+  gradingReporter,
+} from './grading.ts';
+import { sortStopped } from './stopped-run.ts';
 import { findLoops } from './loop-finder.ts';
 import { type WorkbookThreads, nextDeath, workbookThreads } from './pool.ts';
 import { STALL_MS, StallWatch } from './stall-watch.ts';
@@ -36,13 +44,6 @@ export interface SessionOptions {
 }
 
 const noAnalysis = (): Analysis => ({ types: [], notes: [] });
-
-/** Test files grouped by lesson folder, in the order given. */
-function byLesson(testFiles: string[]): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const file of testFiles) groups.set(dirname(file), [...(groups.get(dirname(file)) ?? []), file]);
-  return [...groups.values()];
-}
 
 export class CheckSession {
   #vitest: Promise<Vitest> | undefined;
@@ -203,29 +204,19 @@ export class CheckSession {
         total.unhandled.push(...result.unhandled);
         break;
       }
-      // Keep what finished; the files that never started (or, after a
-      // stall, were not stuck) run again in a fresh vitest.
-      const modules = vitest.state.getTestModules(pending);
-      const finished = modules.filter((m) => m.state() === 'passed' || m.state() === 'failed');
-      const started = modules.filter((m) => !finished.includes(m) && m.state() !== 'queued').map((m) => m.moduleId);
-      const unfinished = pending.filter((f) => !finished.some((m) => m.moduleId === f));
-      let stuck: string[];
       if (result === 'aborted') {
         await this.#closeVitest({ force: true });
         break;
       }
+      const culprit = result === 'stalled' ? undefined : faults.fileOfThread.get(result.threadId);
+      const { finished, stuck, rerun } = sortStopped(vitest.state.getTestModules(pending), pending, culprit);
       if (result === 'stalled') {
-        stuck = started.length > 0 ? started : unfinished;
         const loops = await findLoops(this.#isLearnerFile);
         for (const f of stuck) total.stalled.set(f, loops.get(f));
-      } else {
-        const file = faults.fileOfThread.get(result.threadId);
-        stuck = file ? [file] : started.length > 0 ? started : unfinished;
-        for (const f of stuck) total.outOfMemory.set(f, faults.running.get(f));
-      }
+      } else for (const f of stuck) total.outOfMemory.set(f, faults.running.get(f));
       total.modules.push(...finished);
       total.unhandled.push(...(vitest.state.getUnhandledErrors() as TestError[]));
-      pending = unfinished.filter((f) => !stuck.includes(f));
+      pending = rerun;
       await this.#closeVitest({ force: true });
     }
   }
